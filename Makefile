@@ -1,0 +1,61 @@
+# The book's commands. Each target sets up .venv on its own first, so a fresh clone needs nothing else.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+# A JupyterHub address for the launch button, e.g. `make book JUPYTERHUB_URL=https://hub.example.edu`.
+JUPYTERHUB_URL ?=
+
+# Notebook kernels started by jupyter-book and nbval must be this venv's Python.
+export PATH := $(CURDIR)/$(BIN):$(PATH)
+export PYTHONHASHSEED := 0
+
+.PHONY: help install book test test-fast lint lab clean distclean
+
+help:
+	@echo "make book   execute every notebook and render the site to _build/html"
+	@echo "make test   unit tests, cross-checks, and nbval on every notebook"
+	@echo "make lab    JupyterLab on the notebooks"
+	@echo "make clean  remove build outputs (make distclean also removes .venv)"
+
+install: $(STAMP)
+
+# torch rule: keep a torch that is already importable (Colab, CUDA machines: the venv then sees the
+# system site-packages); otherwise install the CPU wheel torch==2.13.0 before anything can pull CUDA.
+$(STAMP): pyproject.toml requirements.txt
+	@if $(PYTHON) -c "import torch" 2>/dev/null; then \
+	    echo "using the torch already installed"; $(PYTHON) -m venv --system-site-packages $(VENV); \
+	else $(PYTHON) -m venv $(VENV); fi
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -c "import torch" 2>/dev/null || $(BIN)/python -m pip install -q "torch==2.13.0"
+	$(BIN)/python -m pip install -q -e ".[book,dev,hf]"
+	$(BIN)/python -m ipykernel install --sys-prefix --name python3 >/dev/null
+	touch $(STAMP)
+
+# --warningiserror: a cell error or any Sphinx warning fails the build.
+book: $(STAMP)
+ifeq ($(JUPYTERHUB_URL),)
+	$(BIN)/jupyter-book build . --warningiserror --keep-going
+else
+	sed 's|^  jupyterhub_url:.*|  jupyterhub_url: "$(JUPYTERHUB_URL)"|' _config.yml > _config.hub.yml
+	$(BIN)/jupyter-book build . --config _config.hub.yml --warningiserror --keep-going
+endif
+	@echo "The site is at file://$(CURDIR)/_build/html/index.html"
+
+test: $(STAMP) lint
+	$(BIN)/python -m pytest tests notebooks --nbval --nbval-sanitize-with tests/nbval_sanitize.cfg \
+	    --nbval-current-env -p no:cacheprovider
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check minillm tests bench
+
+lab: $(STAMP)
+	$(BIN)/jupyter lab notebooks/
+
+clean:
+	rm -rf _build _config.hub.yml .jupyter_cache .pytest_cache .ruff_cache
+	find . -name __pycache__ -not -path "./$(VENV)/*" -prune -exec rm -rf {} +
+
+distclean: clean
+	rm -rf $(VENV)

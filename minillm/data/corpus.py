@@ -1,0 +1,156 @@
+"""Real corpora, fetched once from their canonical address, checked by sha256 and cached on disk.
+
+A chapter calls ``load_corpus("tinyshakespeare")``; the first call downloads, later calls read the
+cache under ``MINILLM_DATA_DIR`` (default ``~/.cache/minillm``). Nothing downloads at import time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import http.client
+import os
+import tempfile
+import urllib.error
+import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from minillm.data.tang import build_tang_poems, tang_json_urls
+
+DEFAULT_DATA_DIR = Path.home() / ".cache" / "minillm"
+DOWNLOAD_TIMEOUT_S = 60
+
+
+class CorpusError(RuntimeError):
+    """A corpus could not be provided: not cached, not downloadable, or not the expected bytes."""
+
+
+@dataclass(frozen=True)
+class CorpusSpec:
+    """Where a corpus comes from and what its cached file must hash to."""
+
+    name: str
+    filename: str
+    sha256: str
+    urls: tuple[str, ...]
+    description: str
+    # Turns the downloaded documents (in ``urls`` order) into the file's text; None: the one
+    # downloaded document is the file.
+    build: Callable[[list[bytes]], str] | None = None
+
+
+CORPORA: dict[str, CorpusSpec] = {
+    "tinyshakespeare": CorpusSpec(
+        name="tinyshakespeare",
+        filename="tinyshakespeare.txt",
+        sha256="86c4e6aa9db7c042ec79f339dcb96d42b0075e16b8fc2e86bf0ca57e2dc565ed",
+        urls=(
+            "https://raw.githubusercontent.com/karpathy/char-rnn/master/data/tinyshakespeare/input.txt",
+        ),
+        description="1,115,394 characters of Shakespeare (karpathy/char-rnn)",
+    ),
+    "tang_poems": CorpusSpec(
+        name="tang_poems",
+        filename="tang_poems.txt",
+        sha256="5588fda22cdd6bf9b81af7b86ce4c5ea4d7949dbf79e3b463f05ec1dfa2e8e4f",
+        urls=tuple(tang_json_urls()),
+        description="37,046 regulated Tang poems, Simplified Chinese (chinese-poetry/chinese-poetry)",
+        build=build_tang_poems,
+    ),
+}
+
+
+def data_dir() -> Path:
+    """The cache folder: ``$MINILLM_DATA_DIR`` if set, else ``~/.cache/minillm``."""
+    env = os.environ.get("MINILLM_DATA_DIR")
+    return Path(env).expanduser() if env else DEFAULT_DATA_DIR
+
+
+def sha256_of(path: Path) -> str:
+    """Hex sha256 of a file, read in chunks."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _spec(name: str) -> CorpusSpec:
+    if name not in CORPORA:
+        raise ValueError(f"unknown corpus {name!r}; available: {', '.join(sorted(CORPORA))}")
+    return CORPORA[name]
+
+
+def _fetch(url: str) -> bytes:
+    """Download one URL completely or raise (a short read is an error, never a half file)."""
+    with urllib.request.urlopen(url, timeout=DOWNLOAD_TIMEOUT_S) as response:
+        body = response.read()
+        expected = response.headers.get("Content-Length")
+    if expected is not None and len(body) != int(expected):
+        raise CorpusError(f"download of {url} stopped after {len(body)} of {expected} bytes")
+    return body
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    """Write to a temporary file beside ``path`` and rename it, so readers never see half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _download(spec: CorpusSpec, path: Path) -> None:
+    try:
+        documents = [_fetch(url) for url in spec.urls]
+    except (urllib.error.URLError, http.client.HTTPException, OSError, CorpusError) as err:
+        raise CorpusError(
+            f"corpus {spec.name!r} is not cached and could not be downloaded ({err}).\n"
+            f"Offline? Put the file {spec.filename} (sha256 {spec.sha256}) at {path}, "
+            f"or set MINILLM_DATA_DIR to a folder that already holds it."
+        ) from err
+    data = (spec.build(documents) if spec.build else documents[0].decode("utf-8")).encode("utf-8")
+    digest = hashlib.sha256(data).hexdigest()
+    if digest != spec.sha256:
+        raise CorpusError(
+            f"downloaded {spec.name!r} has sha256 {digest}, expected {spec.sha256}; "
+            "the source changed or the download was altered, so nothing was cached"
+        )
+    _write_atomically(path, data)
+
+
+def corpus_path(name: str, download: bool = True) -> Path:
+    """Path of the verified cached file for corpus ``name``, downloading it first if needed."""
+    spec = _spec(name)
+    path = data_dir() / spec.filename
+    if not path.exists():
+        if not download:
+            raise CorpusError(
+                f"corpus {name!r} is not cached: put {spec.filename} (sha256 {spec.sha256}) "
+                f"at {path}, or call load_corpus({name!r}) with network access"
+            )
+        _download(spec, path)
+    digest = sha256_of(path)
+    if digest != spec.sha256:
+        raise CorpusError(
+            f"{path} has sha256 {digest}, expected {spec.sha256}: the file is damaged or a "
+            "different version; delete it to download again"
+        )
+    return path
+
+
+def load_corpus(name: str, download: bool = True) -> str:
+    """The full text of corpus ``name`` ("tinyshakespeare" or "tang_poems"), verified by sha256."""
+    return corpus_path(name, download=download).read_text(encoding="utf-8")
+
+
+def corpus_available(name: str) -> bool:
+    """True when the corpus is already cached, so a chapter can choose it without touching the network."""
+    return (data_dir() / _spec(name).filename).exists()

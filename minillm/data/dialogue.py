@@ -1,0 +1,976 @@
+"""Synthetic Chinese customer-service dialogues, annotated with intents, slots and dialogue acts.
+They give a tiny GPT exactly checkable chat data, a held-out split to judge it on, and an RL task.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import random
+import re
+import string
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+
+__all__ = [
+    "ACTS",
+    "ASSISTANT_TOKEN",
+    "END_TOKEN",
+    "INTENTS",
+    "INTENT_KEYWORDS",
+    "REQUIRED_SLOTS",
+    "SENTIMENTS",
+    "SLOTS",
+    "SLOT_LABELS",
+    "SPLITS",
+    "SYSTEM_TOKEN",
+    "TASK_INTENTS",
+    "USER_TOKEN",
+    "Dialogue",
+    "Turn",
+    "answer_facts",
+    "assistant_prompts",
+    "chat_corpus",
+    "dialogue_to_dict",
+    "generate_dialogues",
+    "parse_chat_text",
+    "sample_slot_value",
+    "slot_value_split",
+    "to_chat_text",
+    "user_templates",
+    "value_pool",
+]
+
+SYSTEM_TOKEN = "<|system|>"
+USER_TOKEN = "<|user|>"
+ASSISTANT_TOKEN = "<|assistant|>"
+END_TOKEN = "<|end|>"
+
+SPLITS = ("train", "heldout")
+SLOTS = ("order_id", "product", "city", "date", "reason")
+INTENTS = (
+    "greeting",
+    "order_status",
+    "shipping_time",
+    "return_refund",
+    "change_address",
+    "business_hours",
+    "product_recommendation",
+    "complaint",
+    "thanks_bye",
+)
+REQUIRED_SLOTS: Mapping[str, tuple[str, ...]] = MappingProxyType(
+    {
+        "greeting": (),
+        "order_status": ("order_id",),
+        "shipping_time": ("city",),
+        "return_refund": ("order_id", "reason"),
+        "change_address": ("order_id", "city"),
+        "business_hours": ("date",),
+        "product_recommendation": ("product",),
+        "complaint": ("order_id",),
+        "thanks_bye": (),
+    }
+)
+TASK_INTENTS = tuple(i for i in INTENTS if REQUIRED_SLOTS[i])
+ACTS = ("greet", "inform_intent", "inform_slot", "request", "answer", "thanks", "close")
+SENTIMENTS = ("neutral", "negative", "very_negative")
+
+# Every assistant request for a slot contains its label; every answer contains its intent keyword
+# (and no other intent's keyword), so a scripted judge can read a reply by substring tests.
+SLOT_LABELS: Mapping[str, str] = MappingProxyType(
+    {"order_id": "订单号", "product": "商品", "city": "城市", "date": "日期", "reason": "原因"}
+)
+INTENT_KEYWORDS: Mapping[str, str] = MappingProxyType(
+    {
+        "order_status": "状态",
+        "shipping_time": "送达",
+        "return_refund": "退款",
+        "change_address": "收货地址",
+        "business_hours": "营业时间",
+        "product_recommendation": "推荐",
+        "complaint": "工单",
+    }
+)
+
+# ---------------------------------------------------------------------------------------------
+# User phrasings. Each pool (and each group of intent templates stating the same slots) is
+# partitioned by position into a train and a held-out split, so held-out dialogues use user
+# templates and slot values never seen in training; assistant templates are shared by both.
+# The slots a template states are its placeholders; the assistant requests the other ones.
+# ---------------------------------------------------------------------------------------------
+_GREETINGS = (
+    "你好",
+    "您好",
+    "在吗",
+    "hello",
+    "你好呀",
+    "您好，请问有人吗",
+    "哈喽",
+    "有人吗？",
+    "早上好",
+    "下午好",
+    "晚上好",
+    "客服你好",
+    "嗨",
+    "hi，在不在",
+    "你好，客服",
+    "亲，在吗",
+)
+_THANKS = (
+    "谢谢",
+    "好的，谢谢",
+    "多谢",
+    "谢谢你",
+    "明白了，谢谢",
+    "好的",
+    "没有了，谢谢",
+    "感谢",
+    "辛苦了",
+    "OK，谢谢啦",
+    "好嘞，拜拜",
+    "再见",
+    "知道了，多谢",
+    "太好了，谢谢！",
+    "行，那就这样吧",
+    "谢啦",
+)
+_CONNECTORS = (
+    "另外，",
+    "还有，",
+    "对了，",
+    "顺便问一下，",
+    "还有个问题，",
+    "再问一下，",
+    "另外还想问，",
+    "哦对了，",
+)
+_INTENT_PHRASES = {
+    "order_status": (
+        "帮我查一下订单{order_id}到哪了",
+        "订单号{order_id}，现在什么状态？",
+        "我的订单{order_id}发货了吗",
+        "查下{order_id}这个单子",
+        "请问订单{order_id}的物流进度如何？",
+        "{order_id}这单到哪儿了啊",
+        "麻烦看一下订单{order_id}现在的情况，谢谢",
+        "我想查询订单{order_id}的配送情况",
+        "单号{order_id}，怎么还没收到货",
+        "能帮我看看{order_id}这个订单到哪了吗？",
+        "订单{order_id}一直没动静，帮忙查查",
+        "我买的东西订单是{order_id}，到哪了",
+        "我想查一下我的订单",
+        "帮我看看订单到哪了",
+        "我的快递怎么还没到？",
+        "查订单",
+        "请问怎么查询订单进度？",
+        "我买的东西发货了没",
+        "能帮我查下物流吗",
+        "订单一直显示未发货，帮我看看",
+        "我下的单现在什么情况了",
+        "想问问我的包裹到哪儿了",
+        "麻烦帮我查询一下订单，谢谢",
+        "东西买了好几天了还没收到",
+    ),
+    "shipping_time": (
+        "发到{city}要几天？",
+        "寄到{city}大概多久能到",
+        "我在{city}，下单后几天能收到？",
+        "{city}能送吗？一般多久",
+        "请问发往{city}的快递需要多长时间？",
+        "收货地址是{city}的话，几天能到货",
+        "到{city}的话多久能到呀",
+        "{city}这边下单多久发到",
+        "想知道寄{city}要多少天",
+        "我人在{city}，现在买什么时候到",
+        "你们发{city}快吗",
+        "麻烦问下，送到{city}需要几天？",
+        "发货后多久能到？",
+        "一般几天能收到货",
+        "快递大概要多久啊",
+        "请问配送需要多长时间？",
+        "下单后多久送到",
+        "你们发货快不快",
+        "想问一下运输时效",
+        "这会儿下单几天能到",
+        "送货要几天",
+        "物流一般走几天？",
+        "我想了解一下配送时间",
+        "多久能送到我这儿",
+    ),
+    "return_refund": (
+        "订单{order_id}我想退货，{reason}",
+        "{reason}，订单{order_id}申请退款",
+        "我要退掉订单{order_id}，原因是{reason}",
+        "订单号{order_id}，{reason}，能退吗？",
+        "麻烦帮我把{order_id}这单退了，{reason}",
+        "因为{reason}，想给订单{order_id}办理退款",
+        "{order_id}这个订单{reason}，我要退货退款",
+        "订单{order_id}我想退货",
+        "我要给{order_id}申请退款",
+        "{order_id}这单能退吗",
+        "请帮我办理订单{order_id}的退货",
+        "订单号是{order_id}，想退款",
+        "麻烦退一下{order_id}这个订单",
+        "{reason}，我要退货",
+        "因为{reason}，想申请退款",
+        "我想退货，原因是{reason}",
+        "{reason}，这个能退吗",
+        "买的东西有问题：{reason}，要退款",
+        "想退货退款，{reason}",
+        "我想退货",
+        "怎么申请退款？",
+        "买的东西想退掉",
+        "我要退款",
+        "请问可以办理退货吗？",
+        "麻烦帮我退个货",
+        "申请退货退款",
+    ),
+    "change_address": (
+        "订单{order_id}的收货地址想改到{city}",
+        "帮我把{order_id}的地址改成{city}",
+        "{order_id}这单能改地址吗？我要改到{city}",
+        "我搬到{city}了，订单{order_id}的地址要换一下",
+        "请将订单{order_id}的收货城市修改为{city}",
+        "订单号{order_id}，地址改{city}",
+        "订单{order_id}想改个地址",
+        "{order_id}这个单子地址填错了",
+        "帮我修改一下订单{order_id}的收货地址",
+        "我要改{order_id}的收货信息",
+        "订单号{order_id}，能换收货地址吗？",
+        "我想把收货地址改到{city}",
+        "地址改成{city}可以吗",
+        "人现在在{city}，能改地址吗",
+        "收货城市要改成{city}",
+        "麻烦帮我把地址换到{city}",
+        "我想改收货地址",
+        "地址填错了怎么办",
+        "能修改配送地址吗？",
+        "下单后还能改地址吗",
+        "帮我改一下地址",
+        "收货地址要换",
+    ),
+    "business_hours": (
+        "{date}你们上班吗？",
+        "{date}客服几点上线",
+        "请问{date}的营业时间是？",
+        "{date}几点能联系到人工客服",
+        "{date}你们开门吗",
+        "想问下{date}客服在不在",
+        "{date}营业到几点？",
+        "{date}可以找人工吗，几点到几点",
+        "请问{date}门店几点开门？",
+        "{date}有人值班吗",
+        "麻烦问下{date}的服务时间",
+        "你们几点上班？",
+        "客服什么时候在线",
+        "请问营业时间是几点到几点？",
+        "人工客服几点下班",
+        "你们每天几点开门",
+        "想问问你们的服务时间",
+        "什么时间能联系到人工",
+        "门店营业到几点",
+        "你们上班时间是？",
+        "客服几点上线呀",
+    ),
+    "product_recommendation": (
+        "推荐一款{product}",
+        "想买{product}，有什么推荐的吗？",
+        "{product}哪款好？",
+        "给我推荐个{product}吧",
+        "预算不多，想入手{product}，求推荐",
+        "你们家{product}哪个卖得好",
+        "帮我挑一款{product}",
+        "请问有什么性价比高的{product}吗？",
+        "送人的话买哪款{product}比较好",
+        "最近想换{product}，推荐一下",
+        "{product}有推荐吗",
+        "能帮我选个{product}吗",
+        "有什么好东西推荐吗",
+        "帮我推荐点商品",
+        "最近有什么值得买的？",
+        "想买点东西，不知道选什么",
+        "给我推荐一下吧",
+        "你们店里什么卖得最好",
+        "我想买个礼物，有推荐吗",
+        "能推荐一下热销商品吗？",
+        "不知道买啥，帮我挑挑",
+        "求推荐",
+    ),
+}
+_COMPLAINT_PHRASES = {
+    "neutral": (
+        "订单{order_id}的服务有点问题，想反馈一下",
+        "我想投诉一下订单{order_id}的配送",
+        "关于订单{order_id}，快递员没打电话就放驿站了",
+        "{order_id}这单包装有点简陋，提个意见",
+        "订单{order_id}比预计晚了两天，反馈一下",
+        "我想提个意见",
+        "我要反馈一个问题",
+        "有个服务上的问题想说一下",
+        "想投诉一下快递员的服务",
+        "你们的售后响应有点慢，反馈一下",
+    ),
+    "negative": (
+        "订单{order_id}到现在还没发货，太慢了",
+        "我很不满意，订单{order_id}的东西是坏的",
+        "订单{order_id}客服一直不回复，真让人失望",
+        "{order_id}这单等了一个星期，怎么回事？",
+        "你们把订单{order_id}发错了，很生气",
+        "我要投诉，你们的服务太差了",
+        "等了好久都没人处理，很不满意",
+        "东西质量太差了，我要投诉",
+        "你们客服态度很不好",
+        "发货太慢了，真的很失望",
+    ),
+    "very_negative": (
+        "太过分了！订单{order_id}第三次发错货，我要投诉到底！",
+        "订单{order_id}拖了半个月，你们到底管不管？！",
+        "气死我了，{order_id}这单东西全碎了！！",
+        "订单{order_id}的钱一直不到账，再不处理我就去消协投诉！",
+        "我受够了！订单{order_id}没人管，必须给个说法！",
+        "简直离谱！你们就是这样对待客户的？！",
+        "我要投诉！！再这样我就去12315举报！",
+        "太气人了，从来没见过这么差的服务！",
+        "你们还想不想做生意了？！问题一直不解决！",
+        "忍无可忍，我要投诉你们！",
+    ),
+}
+_SLOT_PHRASES = {
+    "order_id": (
+        "{order_id}",
+        "订单号是{order_id}",
+        "单号{order_id}",
+        "是{order_id}",
+        "我的订单号：{order_id}",
+        "{order_id}，麻烦了",
+        "订单号{order_id}",
+        "好的，是{order_id}",
+        "嗯，{order_id}",
+        "单号是{order_id}，你查查",
+        "订单编号{order_id}",
+        "{order_id}这个",
+    ),
+    "product": (
+        "{product}",
+        "想看看{product}",
+        "{product}吧",
+        "我想要{product}",
+        "是{product}",
+        "买{product}",
+        "{product}，谢谢",
+        "想买{product}",
+        "嗯，{product}",
+        "看看{product}有啥",
+        "就{product}",
+        "{product}这类",
+    ),
+    "city": (
+        "{city}",
+        "在{city}",
+        "送到{city}",
+        "我在{city}",
+        "是{city}",
+        "{city}，谢谢",
+        "收货城市是{city}",
+        "寄到{city}",
+        "嗯，{city}",
+        "{city}那边",
+        "{city}的",
+        "城市是{city}",
+    ),
+    "date": (
+        "{date}",
+        "{date}的",
+        "就{date}",
+        "是{date}",
+        "{date}，谢谢",
+        "想问{date}",
+        "嗯，{date}",
+        "我想问的是{date}",
+        "{date}呢",
+        "问一下{date}",
+        "{date}吧",
+        "就问{date}",
+    ),
+    "reason": (
+        "{reason}",
+        "因为{reason}",
+        "原因是{reason}",
+        "主要是{reason}",
+        "嗯，{reason}",
+        "就是{reason}",
+        "{reason}呀",
+        "{reason}，所以想退",
+        "是这样的，{reason}",
+        "{reason}，麻烦尽快处理",
+        "退货原因：{reason}",
+        "其实是{reason}",
+    ),
+}
+
+# ---------------------------------------------------------------------------------------------
+# Slot values. Categorical pools are partitioned like the templates; order ids are 10-digit
+# strings whose digit sum is even (train) or odd (held-out), so the two are disjoint by design.
+# ---------------------------------------------------------------------------------------------
+_VALUES = {
+    "product": (
+        "蓝牙耳机",
+        "机械键盘",
+        "扫地机器人",
+        "空气炸锅",
+        "跑步鞋",
+        "双肩包",
+        "保温杯",
+        "电动牙刷",
+        "投影仪",
+        "智能手表",
+        "电饭煲",
+        "加湿器",
+        "羽绒服",
+        "瑜伽垫",
+        "台灯",
+        "行李箱",
+        "充电宝",
+        "吹风机",
+        "咖啡机",
+        "榨汁机",
+        "电热水壶",
+        "显示器",
+        "游戏手柄",
+        "儿童绘本",
+        "面霜",
+        "防晒霜",
+        "洗发水",
+        "牛仔裤",
+        "卫衣",
+        "运动手环",
+        "路由器",
+        "电竞椅",
+        "平板电脑",
+        "无线鼠标",
+        "降噪耳机",
+        "蓝牙音箱",
+        "登山包",
+        "婴儿推车",
+        "猫粮",
+        "茶具",
+    ),
+    "city": (
+        "北京",
+        "上海",
+        "广州",
+        "深圳",
+        "杭州",
+        "南京",
+        "苏州",
+        "成都",
+        "重庆",
+        "武汉",
+        "西安",
+        "长沙",
+        "郑州",
+        "天津",
+        "青岛",
+        "厦门",
+        "福州",
+        "合肥",
+        "济南",
+        "沈阳",
+        "大连",
+        "哈尔滨",
+        "长春",
+        "昆明",
+        "贵阳",
+        "南宁",
+        "南昌",
+        "太原",
+        "石家庄",
+        "兰州",
+        "乌鲁木齐",
+        "拉萨",
+        "呼和浩特",
+        "银川",
+        "西宁",
+        "海口",
+        "宁波",
+        "无锡",
+        "温州",
+        "佛山",
+        "东莞",
+        "珠海",
+    ),
+    # Months 3-10 only, so that no date is a substring of another (1月1日 / 11月1日).
+    "date": (
+        "今天",
+        "明天",
+        "后天",
+        "大后天",
+        "这周六",
+        "这周日",
+        "下周一",
+        "下周二",
+        "下周三",
+        "下周四",
+        "下周五",
+        "下周六",
+        "下周日",
+        "周末",
+        "元旦",
+        "春节期间",
+        "清明节",
+        "劳动节",
+        "端午节",
+        "中秋节",
+        "国庆节",
+        "双十一当天",
+        *(f"{m}月{d}日" for m in range(3, 11) for d in (1, 5, 10, 15, 18, 20, 25)),
+    ),
+    "reason": (
+        "尺码不合适",
+        "质量有问题",
+        "颜色和图片不一样",
+        "收到的时候包装破损",
+        "发错货了",
+        "买重复了",
+        "少发了配件",
+        "和商品描述不符",
+        "做工太粗糙",
+        "尺寸偏小",
+        "尺寸偏大",
+        "有很大的异味",
+        "无法正常开机",
+        "屏幕有划痕",
+        "降价了想重新买",
+        "到货太晚用不上了",
+        "电池不耐用",
+        "有杂音",
+        "穿着不舒服",
+        "材质和宣传的不一样",
+        "少了一个零件",
+        "商品临近保质期",
+        "版本买错了",
+        "家里人已经买了",
+    ),
+}
+_ORDER_ID_DIGITS = 10
+
+# ---------------------------------------------------------------------------------------------
+# Assistant templates (shared by both splits).
+# ---------------------------------------------------------------------------------------------
+_GREETING_REPLIES = (
+    "您好，我是智能客服小智，请问有什么可以帮您？",
+    "您好！很高兴为您服务，请问遇到什么问题了？",
+    "您好，请问有什么需要帮助的吗？",
+    "在的，请问有什么可以帮您？",
+)
+_CLOSINGS = (
+    "不客气，祝您生活愉快！",
+    "很高兴为您服务，再见！",
+    "不客气，有问题随时找我。",
+    "感谢您的咨询，祝您购物愉快！",
+)
+_REQUESTS = {
+    "order_id": (
+        "请提供一下您的订单号。",
+        "好的，麻烦告诉我订单号。",
+        "请问您的订单号是多少？",
+        "请您提供需要处理的订单号。",
+    ),
+    "product": (
+        "请问您想了解哪类商品？",
+        "好的，您想买什么商品呢？",
+        "请告诉我您感兴趣的商品类型。",
+        "请问您需要推荐哪一类商品？",
+    ),
+    "city": (
+        "请问是哪个城市？",
+        "麻烦告诉我收货城市。",
+        "好的，请提供一下城市名称。",
+        "请问对应的城市是？",
+    ),
+    "date": (
+        "请问您想咨询哪个日期？",
+        "好的，请告诉我具体日期。",
+        "请问您问的是哪个日期？",
+        "麻烦说一下日期。",
+    ),
+    "reason": (
+        "请问是什么原因呢？",
+        "好的，麻烦说明一下原因。",
+        "请告诉我具体原因，方便为您处理。",
+        "请问原因是？",
+    ),
+}
+# Complaint turns react to the sentiment: requests are prefixed, answers escalate.
+_EMPATHY = {
+    "neutral": ("感谢您的反馈。", "收到您的意见。"),
+    "negative": ("非常抱歉给您带来不好的体验。", "抱歉让您久等了。"),
+    "very_negative": (
+        "万分抱歉，让您这么生气，我们一定负责到底。",
+        "真的非常抱歉，我马上为您处理。",
+    ),
+}
+_ANSWERS = {
+    "order_status": (
+        "订单{order_id}的当前状态：{status}。",
+        "帮您查到了，订单{order_id}目前的状态是{status}。",
+        "查询结果：订单{order_id}，状态为「{status}」。",
+    ),
+    "shipping_time": (
+        "发往{city}的订单一般{days}天内送达。",
+        "寄到{city}预计{days}天送达，请耐心等待。",
+        "{city}地区下单后约{days}天可以送达。",
+    ),
+    "return_refund": (
+        "已为订单{order_id}提交退货申请，原因：{reason}。退款将在{refund_days}个工作日内原路退回。",
+        "好的，订单{order_id}的退款申请已受理（原因：{reason}），预计{refund_days}个工作日到账。",
+        "收到，您因为{reason}申请退款，订单{order_id}已登记，退款{refund_days}个工作日内到账。",
+    ),
+    "change_address": (
+        "已将订单{order_id}的收货地址改到{city}，预计{days}天后到货。",
+        "修改成功！订单{order_id}的收货地址已更新为{city}，大约{days}天到货。",
+        "好的，订单{order_id}的收货地址已改为{city}，预计{days}天内到货。",
+    ),
+    "business_hours": (
+        "{date}的营业时间是{hours}。",
+        "{date}我们的营业时间为{hours}，欢迎咨询。",
+        "您好，{date}营业时间：{hours}。",
+    ),
+    "product_recommendation": (
+        "为您推荐这款{product}：{pick}，用户评分{rating}分。",
+        "{product}里我推荐{pick}，好评率很高，评分{rating}分。",
+        "推荐您看看我们的{product}{pick}，综合评分{rating}分。",
+    ),
+}
+_COMPLAINT_ANSWERS = {
+    "neutral": (
+        "感谢您的反馈，已为订单{order_id}登记投诉工单，我们会在{response_hours}小时内联系您。",
+        "收到您的意见，订单{order_id}的工单已创建，专员会在{response_hours}小时内跟进。",
+    ),
+    "negative": (
+        "非常抱歉给您带来不便！已为订单{order_id}创建投诉工单，"
+        "{response_hours}小时内会有专员联系您。",
+        "真的很抱歉让您失望了，订单{order_id}的问题已提交工单，"
+        "我们会在{response_hours}小时内处理。",
+    ),
+    "very_negative": (
+        "万分抱歉，让您受委屈了！订单{order_id}已升级为加急投诉工单，"
+        "主管会在{response_hours}小时内亲自联系您，并为您补偿一张20元优惠券。",
+        "非常非常抱歉！订单{order_id}已开通加急工单，{response_hours}小时内给您答复，"
+        "同时送上20元补偿券。",
+    ),
+}
+_ORDER_STATUSES = (
+    "已付款，等待仓库发货",
+    "仓库正在打包",
+    "已发货，正在运输途中",
+    "已到达当地配送站",
+    "派送中，快递员正在送货",
+    "已签收",
+)
+_HOURS = ("9:00-18:00", "9:00-21:00", "10:00-22:00", "8:30-20:30", "全天24小时")
+_PICKS = ("销量冠军款", "高性价比入门款", "旗舰款", "轻便小巧款", "新品尝鲜款", "口碑优选款")
+_RESPONSE_HOURS = ("2", "4", "12", "24")
+
+_P_GREETING = 0.4
+_P_SECOND_GOAL = 0.3
+_P_CLOSING = 0.5
+_HELDOUT_EVERY = 4  # every 4th item of each pool / template group goes to the held-out split
+
+
+@dataclass(frozen=True)
+class Turn:
+    """One message: who speaks, what is said, and its dialogue-act annotation."""
+
+    role: str
+    text: str
+    intent: str | None
+    slots: dict[str, str] = field(hash=False)
+    act: str
+    request_slot: str | None = None
+    sentiment: str | None = None
+
+
+@dataclass(frozen=True)
+class Dialogue:
+    """A generated dialogue: its goals (intent, slot values) and its turns."""
+
+    id: str
+    split: str
+    goals: tuple[tuple[str, dict[str, str]], ...] = field(hash=False)
+    turns: tuple[Turn, ...]
+
+    def to_dict(self) -> dict:
+        """Return a JSON-serialisable dict (see ``dialogue_to_dict``)."""
+        return dialogue_to_dict(self)
+
+
+def _check_split(split: object) -> str:
+    """Return ``split`` if it names a split, else raise ValueError."""
+    if split not in SPLITS:
+        raise ValueError(f"split must be one of {SPLITS}, got {split!r}")
+    return split
+
+
+def _check_slot(slot: object) -> str:
+    """Return ``slot`` if it names a slot, else raise ValueError."""
+    if slot not in SLOTS:
+        raise ValueError(f"slot must be one of {SLOTS}, got {slot!r}")
+    return slot
+
+
+def _partition(items: tuple[str, ...]) -> dict[str, tuple[str, ...]]:
+    """Split items by position: every ``_HELDOUT_EVERY``-th goes to held-out, the rest to train."""
+    return {
+        "train": tuple(x for i, x in enumerate(items) if (i + 1) % _HELDOUT_EVERY),
+        "heldout": items[_HELDOUT_EVERY - 1 :: _HELDOUT_EVERY],
+    }
+
+
+def _fields(template: str) -> frozenset[str]:
+    """Return the placeholder names used by a ``str.format`` template."""
+    return frozenset(name for _, name, _, _ in string.Formatter().parse(template) if name)
+
+
+def _partition_by_fields(
+    templates: tuple[str, ...],
+) -> dict[frozenset[str], dict[str, tuple[str, ...]]]:
+    """Partition templates separately within each group that states the same slots."""
+    groups: dict[frozenset[str], list[str]] = {}
+    for template in templates:
+        groups.setdefault(_fields(template), []).append(template)
+    return {given: _partition(tuple(group)) for given, group in groups.items()}
+
+
+# (intent, stated slots, sentiment) -> split -> templates
+_INTENT_POOL: dict[tuple, dict[str, tuple[str, ...]]] = {
+    (intent, given, None): parts
+    for intent, phrases in _INTENT_PHRASES.items()
+    for given, parts in _partition_by_fields(phrases).items()
+} | {
+    ("complaint", given, sentiment): parts
+    for sentiment, phrases in _COMPLAINT_PHRASES.items()
+    for given, parts in _partition_by_fields(phrases).items()
+}
+_GREETING_POOL = _partition(_GREETINGS)
+_THANKS_POOL = _partition(_THANKS)
+_CONNECTOR_POOL = _partition(_CONNECTORS)
+_SLOT_PHRASE_POOL = {slot: _partition(phrases) for slot, phrases in _SLOT_PHRASES.items()}
+_VALUE_POOL = {slot: _partition(values) for slot, values in _VALUES.items()}
+
+
+def user_templates(split: str) -> dict[str, tuple[str, ...]]:
+    """User phrasings of a split, keyed by intent name, slot name (slot answers) and "connector".
+
+    Keys ``greeting``/``thanks_bye`` hold the opening/closing phrasings; "connector" the prefixes
+    that introduce a second intent.
+    """
+    _check_split(split)
+    templates: dict[str, tuple[str, ...]] = {intent: () for intent in INTENTS}
+    templates["greeting"] = _GREETING_POOL[split]
+    templates["thanks_bye"] = _THANKS_POOL[split]
+    for (intent, _, _), parts in _INTENT_POOL.items():
+        templates[intent] += parts[split]
+    templates.update((slot, _SLOT_PHRASE_POOL[slot][split]) for slot in SLOTS)
+    templates["connector"] = _CONNECTOR_POOL[split]
+    return templates
+
+
+def value_pool(slot: str, split: str) -> tuple[str, ...]:
+    """Return the values of a categorical slot (every slot but order_id) in a split."""
+    if _check_slot(slot) == "order_id":
+        raise ValueError(
+            "slot must be one of ('product', 'city', 'date', 'reason') for value_pool: "
+            "order ids are generated, see sample_slot_value and slot_value_split"
+        )
+    return _VALUE_POOL[slot][_check_split(split)]
+
+
+def slot_value_split(slot: str, value: str) -> str:
+    """Return the split ("train" or "heldout") a slot value belongs to; ValueError if none."""
+    if _check_slot(slot) == "order_id":
+        if len(value) != _ORDER_ID_DIGITS or not value.isdigit() or value[0] == "0":
+            raise ValueError(f"order_id must be {_ORDER_ID_DIGITS} digits, got {value!r}")
+        return SPLITS[sum(map(int, value)) % 2]
+    for split in SPLITS:
+        if value in _VALUE_POOL[slot][split]:
+            return split
+    raise ValueError(f"{value!r} is not a known value of slot {slot!r}")
+
+
+def sample_slot_value(slot: str, rng: random.Random, split: str = "train") -> str:
+    """Draw a value of ``slot`` for ``split`` using ``rng``."""
+    if _check_slot(slot) != "order_id":
+        return rng.choice(value_pool(slot, split))
+    digits = [rng.randint(1, 9)] + [rng.randint(0, 9) for _ in range(_ORDER_ID_DIGITS - 2)]
+    parity = SPLITS.index(_check_split(split))
+    digits.append(rng.choice([d for d in range(10) if (sum(digits) + d) % 2 == parity]))
+    return "".join(map(str, digits))
+
+
+def _stable_hash(intent: str, slots: Mapping[str, str]) -> int:
+    """Hash an intent and its slot values, identically in every process."""
+    key = "|".join([intent] + [f"{slot}={slots[slot]}" for slot in REQUIRED_SLOTS[intent]])
+    return int.from_bytes(hashlib.sha256(key.encode("utf-8")).digest()[:8], "big")
+
+
+def answer_facts(intent: str, slots: Mapping[str, str]) -> dict[str, str]:
+    """Facts the answer to ``intent`` states besides the slot values, derived from those values.
+
+    A judge can recompute them: e.g. an order's status is a hash of its id, not a random draw.
+    """
+    if intent not in TASK_INTENTS:
+        raise ValueError(f"intent must be one of {TASK_INTENTS}, got {intent!r}")
+    if set(slots) != set(REQUIRED_SLOTS[intent]):
+        raise ValueError(f"slots for {intent!r} must be exactly {REQUIRED_SLOTS[intent]}")
+    h = _stable_hash(intent, slots)
+    if intent == "order_status":
+        return {"status": _ORDER_STATUSES[h % len(_ORDER_STATUSES)]}
+    if intent in ("shipping_time", "change_address"):
+        return {"days": str(1 + h % 5)}
+    if intent == "return_refund":
+        return {"refund_days": str(1 + h % 7)}
+    if intent == "business_hours":
+        return {"hours": _HOURS[h % len(_HOURS)]}
+    if intent == "product_recommendation":
+        return {"pick": _PICKS[h % len(_PICKS)], "rating": f"4.{5 + h // len(_PICKS) % 5}"}
+    return {"response_hours": _RESPONSE_HOURS[h % len(_RESPONSE_HOURS)]}
+
+
+def _goal_turns(
+    rng: random.Random, split: str, intent: str, slots: dict[str, str], first: bool
+) -> list[Turn]:
+    """Turns pursuing one goal: user states the intent, assistant fills slots, then answers."""
+    sentiment = rng.choice(SENTIMENTS) if intent == "complaint" else None
+    given = tuple(slot for slot in REQUIRED_SLOTS[intent] if rng.random() < 0.5)
+    text = rng.choice(_INTENT_POOL[intent, frozenset(given), sentiment][split]).format_map(slots)
+    if not first:
+        text = rng.choice(_CONNECTOR_POOL[split]) + text
+    stated = {slot: slots[slot] for slot in given}
+    turns = [Turn("user", text, intent, stated, "inform_intent", sentiment=sentiment)]
+    for slot in REQUIRED_SLOTS[intent]:
+        if slot in given:
+            continue
+        ask = rng.choice(_REQUESTS[slot])
+        if sentiment is not None:
+            ask = rng.choice(_EMPATHY[sentiment]) + ask
+        turns.append(
+            Turn("assistant", ask, intent, {}, "request", request_slot=slot, sentiment=sentiment)
+        )
+        reply = rng.choice(_SLOT_PHRASE_POOL[slot][split]).format_map(slots)
+        stated = {slot: slots[slot]}
+        turns.append(Turn("user", reply, intent, stated, "inform_slot", sentiment=sentiment))
+    answers = _COMPLAINT_ANSWERS[sentiment] if sentiment is not None else _ANSWERS[intent]
+    answer = rng.choice(answers).format_map({**slots, **answer_facts(intent, slots)})
+    turns.append(Turn("assistant", answer, intent, dict(slots), "answer", sentiment=sentiment))
+    return turns
+
+
+def _dialogue(rng: random.Random, split: str, dialogue_id: str) -> Dialogue:
+    """Draw one dialogue: optional greeting, one or two goals, optional thanks and closing."""
+    turns: list[Turn] = []
+    if rng.random() < _P_GREETING:
+        turns.append(Turn("user", rng.choice(_GREETING_POOL[split]), "greeting", {}, "greet"))
+        turns.append(Turn("assistant", rng.choice(_GREETING_REPLIES), "greeting", {}, "greet"))
+    intents = [rng.choice(TASK_INTENTS)]
+    if rng.random() < _P_SECOND_GOAL:
+        # The second goal shares no slot with the first, so every required slot is asked anew.
+        used = set(REQUIRED_SLOTS[intents[0]])
+        intents.append(rng.choice([i for i in TASK_INTENTS if not used & set(REQUIRED_SLOTS[i])]))
+    goals = []
+    for k, intent in enumerate(intents):
+        slots = {slot: sample_slot_value(slot, rng, split) for slot in REQUIRED_SLOTS[intent]}
+        goals.append((intent, slots))
+        turns += _goal_turns(rng, split, intent, slots, first=k == 0)
+    if rng.random() < _P_CLOSING:
+        turns.append(Turn("user", rng.choice(_THANKS_POOL[split]), "thanks_bye", {}, "thanks"))
+        turns.append(Turn("assistant", rng.choice(_CLOSINGS), "thanks_bye", {}, "close"))
+    return Dialogue(dialogue_id, split, tuple(goals), tuple(turns))
+
+
+def generate_dialogues(n: int, seed: int = 0, split: str = "train") -> list[Dialogue]:
+    """Generate ``n`` dialogues with pairwise distinct chat text, deterministically from ``seed``.
+
+    A shorter run is a prefix of a longer one with the same seed and split.
+    """
+    if not isinstance(n, int) or isinstance(n, bool) or n < 0:
+        raise ValueError(f"n must be a non-negative int (0, 1, 2, ...), got {n!r}")
+    if not isinstance(seed, int) or isinstance(seed, bool):
+        raise ValueError(f"seed must be an int, got {seed!r}")
+    _check_split(split)
+    rng = random.Random(f"{split}:{seed}")  # the splits draw independent streams
+    dialogues: list[Dialogue] = []
+    seen: set[str] = set()
+    attempts, max_attempts = 0, 20 * n + 100
+    while len(dialogues) < n:
+        if attempts == max_attempts:
+            raise RuntimeError(f"could not draw {n} distinct dialogues in {max_attempts} attempts")
+        attempts += 1
+        dialogue = _dialogue(rng, split, f"{split}-{seed}-{len(dialogues):06d}")
+        text = to_chat_text(dialogue)
+        if text not in seen:
+            seen.add(text)
+            dialogues.append(dialogue)
+    return dialogues
+
+
+def _message(token: str, text: str) -> str:
+    """Wrap one message in its role token and the end token."""
+    return f"{token}{text}{END_TOKEN}"
+
+
+def to_chat_text(dialogue: Dialogue, system: str | None = None) -> str:
+    """Render a dialogue as chat-template text, one ``<|role|>text<|end|>`` block per message."""
+    if system is not None and not isinstance(system, str):
+        raise ValueError(f"system must be a str or None, got {system!r}")
+    head = _message(SYSTEM_TOKEN, system) if system is not None else ""
+    return head + "".join(
+        _message(USER_TOKEN if turn.role == "user" else ASSISTANT_TOKEN, turn.text)
+        for turn in dialogue.turns
+    )
+
+
+def assistant_prompts(dialogue: Dialogue, system: str | None = None) -> list[tuple[str, Turn]]:
+    """For each assistant turn: the chat text before it ending in ``<|assistant|>``, and the turn.
+
+    This is what a judge feeds the model and the reference it checks the reply against.
+    """
+    prompts = []
+    for k, turn in enumerate(dialogue.turns):
+        if turn.role == "assistant":
+            history = dataclasses.replace(dialogue, turns=dialogue.turns[:k])
+            prompts.append((to_chat_text(history, system) + ASSISTANT_TOKEN, turn))
+    return prompts
+
+
+_MESSAGE_RE = re.compile(r"<\|(system|user|assistant)\|>(.*?)<\|end\|>", re.DOTALL)
+
+
+def parse_chat_text(text: str) -> list[tuple[str, str]]:
+    """Split one dialogue's chat text back into (role, text) messages; ValueError if malformed."""
+    messages, position = [], 0
+    for match in _MESSAGE_RE.finditer(text):
+        if match.start() != position:
+            break
+        messages.append((match.group(1), match.group(2)))
+        position = match.end()
+    if position != len(text):
+        raise ValueError(f"text is not a sequence of chat messages from position {position}")
+    return messages
+
+
+def chat_corpus(n: int, seed: int = 0, split: str = "train", system: str | None = None) -> str:
+    """Chat text of ``generate_dialogues(n, seed, split)``, one dialogue per line."""
+    return "\n".join(to_chat_text(d, system) for d in generate_dialogues(n, seed, split))
+
+
+def dialogue_to_dict(dialogue: Dialogue) -> dict:
+    """Return a JSON-serialisable dict with the dialogue's id, split, goals and turns."""
+    return {
+        "id": dialogue.id,
+        "split": dialogue.split,
+        "goals": [{"intent": intent, "slots": dict(slots)} for intent, slots in dialogue.goals],
+        "turns": [dataclasses.asdict(turn) for turn in dialogue.turns],
+    }

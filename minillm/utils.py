@@ -1,0 +1,107 @@
+"""Small helpers every chapter needs: seeding, device choice, Chinese plots and the Colab first cell.
+
+Kept free of heavy imports at module load: torch and matplotlib are imported inside the functions
+that need them, so ``import minillm.utils`` is instant.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import sys
+from pathlib import Path
+
+CJK_FONT_FAMILY = "Noto Sans CJK SC"
+CJK_FONT_FILE = "NotoSansCJKsc-Regular.otf"
+REPOSITORY_URL = "https://github.com/minillm-book/minillm"
+
+# The first cell of every chapter notebook. On Colab it clones the book and installs minillm;
+# anywhere else minillm is already importable, so the cell does nothing.
+COLAB_CELL = f'''# 在 Colab 上运行时安装 minillm；在本地运行时此单元什么也不做。
+import importlib.util
+import subprocess
+import sys
+
+if "google.colab" in sys.modules and importlib.util.find_spec("minillm") is None:
+    subprocess.run(["git", "clone", "--depth", "1", "{REPOSITORY_URL}", "/content/minillm"], check=True)
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "-e", "/content/minillm"], check=True)
+    sys.path.insert(0, "/content/minillm")'''
+
+
+def in_colab() -> bool:
+    """True when running inside Google Colab (its kernel imports ``google.colab``)."""
+    return "google.colab" in sys.modules
+
+
+def seed_everything(seed: int) -> None:
+    """Seed Python, NumPy and torch (CPU and CUDA) so a chapter gives the same numbers every run."""
+    if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
+        raise ValueError(f"seed must be a non-negative int, got {seed!r}")
+    random.seed(seed)
+    os.environ["PYTHONHASHSEED"] = str(seed)
+    try:
+        import numpy as np
+    except ImportError:  # NumPy is a dependency, but seeding should never be the thing that fails
+        pass
+    else:
+        np.random.seed(seed % 2**32)
+    try:
+        import torch
+    except ImportError:
+        return
+    torch.manual_seed(seed)
+    if torch.cuda.is_available():
+        torch.cuda.manual_seed_all(seed)
+
+
+def get_device(prefer: str | None = None):
+    """Return the best available ``torch.device``: CUDA, then Apple MPS, then CPU.
+
+    ``prefer`` (or the ``MINILLM_DEVICE`` environment variable) forces one, e.g. ``"cpu"``.
+    """
+    import torch
+
+    choice = prefer or os.environ.get("MINILLM_DEVICE")
+    if choice:
+        if choice not in ("cpu", "cuda", "mps") and not choice.startswith("cuda:"):
+            raise ValueError(f"device must be 'cpu', 'cuda', 'cuda:N' or 'mps', got {choice!r}")
+        return torch.device(choice)
+    if torch.cuda.is_available():
+        return torch.device("cuda")
+    mps = getattr(torch.backends, "mps", None)
+    if mps is not None and mps.is_available():
+        return torch.device("mps")
+    return torch.device("cpu")
+
+
+def cjk_font_path() -> Path:
+    """Path of the Noto Sans CJK SC font shipped by the ``mplfonts`` wheel (installed from PyPI)."""
+    from importlib.resources import files
+
+    try:
+        path = Path(str(files("mplfonts") / "fonts" / CJK_FONT_FILE))
+    except ModuleNotFoundError as err:
+        raise ImportError(
+            "Chinese plots need the CJK font from PyPI: pip install mplfonts"
+        ) from err
+    if not path.is_file():
+        raise FileNotFoundError(f"mplfonts is installed but {path} is missing; reinstall mplfonts")
+    return path
+
+
+def setup_matplotlib(dpi: int = 110) -> str:
+    """Register the CJK font with matplotlib and make it the default, so Chinese labels render.
+
+    Returns the font family name. Safe to call many times.
+    """
+    import matplotlib
+    from matplotlib import font_manager
+
+    path = cjk_font_path()
+    if CJK_FONT_FAMILY not in {f.name for f in font_manager.fontManager.ttflist}:
+        font_manager.fontManager.addfont(str(path))
+    matplotlib.rcParams["font.family"] = "sans-serif"
+    matplotlib.rcParams["font.sans-serif"] = [CJK_FONT_FAMILY, "DejaVu Sans"]
+    matplotlib.rcParams["figure.dpi"] = dpi
+    matplotlib.rcParams["svg.fonttype"] = "path"
+    return CJK_FONT_FAMILY

@@ -1,0 +1,59 @@
+"""Every heading of the outline appears, in order, in its chapter notebook."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+NOTEBOOKS = Path(__file__).parent.parent / "notebooks"
+
+# Chapter titles and ### / #### headings of the outline, per chapter notebook.
+OUTLINE = {
+    "ch01_background.ipynb": [
+        "第1章 背景介绍",
+        "1.1 大语言模型的兴起",
+        "1.1.1 自然语言处理的发展历程",
+        "1.1.2 Transformer架构的突破",
+        "1.1.3 预训练语言模型的崛起",
+        "1.2 动态交互的重要性",
+        "1.2.1 传统静态模型的局限性",
+        "1.2.2 动态交互带来的新机遇",
+        "1.2.3 实时响应用户需求的必要性",
+        "1.3 本文的目标与贡献",
+        "1.3.1 探索大语言模型动态交互的原理",
+        "1.3.2 分享工程实践经验",
+        "1.3.3 展望未来发展方向",
+    ],
+}
+
+
+def headings(path: Path) -> list[str]:
+    cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+    text = "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "markdown")
+    return [m.group(1).strip() for m in re.finditer(r"^#{1,4} (.+)$", text, flags=re.M)]
+
+
+@pytest.mark.parametrize("name", sorted(OUTLINE))
+def test_outline_headings_in_order(name):
+    found = headings(NOTEBOOKS / name)
+    positions = [found.index(h) if h in found else -1 for h in OUTLINE[name]]
+    missing = [h for h, p in zip(OUTLINE[name], positions) if p < 0]
+    assert not missing, f"missing headings: {missing}"
+    assert positions == sorted(positions), "headings are out of order"
+
+
+@pytest.mark.parametrize("name", sorted(OUTLINE))
+def test_chapter_has_exercises(name):
+    cells = json.loads((NOTEBOOKS / name).read_text(encoding="utf-8"))["cells"]
+    assert "练习" in headings(NOTEBOOKS / name)
+    checks = [c for c in cells if c["cell_type"] == "code" and "check_" in "".join(c["source"])]
+    assert len(checks) >= 3
+
+
+def test_every_chapter_notebook_is_in_the_toc():
+    toc = (Path(__file__).parent.parent / "_toc.yml").read_text(encoding="utf-8")
+    for path in NOTEBOOKS.glob("ch*.ipynb"):
+        assert f"notebooks/{path.stem}" in toc
