@@ -17,15 +17,16 @@ REPOSITORY_URL = "https://github.com/minillm-book/minillm"
 
 # The first cell of every chapter notebook. On Colab it clones the book and installs minillm;
 # anywhere else minillm is already importable, so the cell does nothing.
-COLAB_CELL = f'''# 在 Colab 上运行时安装 minillm；在本地运行时此单元什么也不做。
+COLAB_CELL = f"""# 在 Colab 上运行时安装 minillm；在本地运行时此单元什么也不做。
 import importlib.util
 import subprocess
 import sys
 
 if "google.colab" in sys.modules and importlib.util.find_spec("minillm") is None:
-    subprocess.run(["git", "clone", "--depth", "1", "{REPOSITORY_URL}", "/content/minillm"], check=True)
-    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "-e", "/content/minillm"], check=True)
-    sys.path.insert(0, "/content/minillm")'''
+    repo, target = "{REPOSITORY_URL}", "/content/minillm"
+    subprocess.run(["git", "clone", "--depth", "1", repo, target], check=True)
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "-e", target], check=True)
+    sys.path.insert(0, target)"""
 
 
 def in_colab() -> bool:
