@@ -10,12 +10,13 @@ JUPYTERHUB_URL ?=
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 export PYTHONHASHSEED := 0
 
-.PHONY: help install book test test-fast lint lab clean distclean
+.PHONY: help install book test lint lab bench clean distclean
 
 help:
 	@echo "make book   execute every notebook and render the site to _build/html"
 	@echo "make test   unit tests, cross-checks, and nbval on every notebook"
 	@echo "make lab    JupyterLab on the notebooks"
+	@echo "make bench  every benchmark in bench/, each printing ours next to a reference"
 	@echo "make clean  remove build outputs (make distclean also removes .venv)"
 
 install: $(STAMP)
@@ -52,6 +53,9 @@ lint: $(STAMP)
 
 lab: $(STAMP)
 	$(BIN)/jupyter lab notebooks/
+
+bench: $(STAMP)
+	@for script in bench/*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
 
 clean:
 	rm -rf _build _config.hub.yml .jupyter_cache .pytest_cache .ruff_cache

@@ -51,7 +51,6 @@ LOST = "返景入深林，復照□苔上。"  # □ marks a character lost in t
 
 
 def test_build_converts_and_filters():
-    pytest.importorskip("opencc")
     document = [
         {"title": "靜夜思", "author": "李白", "paragraphs": ["床前明月光，疑是地上霜。", LINE_2]},
         {"title": "鹿柴", "author": "王維", "paragraphs": ["空山不見人，但聞人語響。", LOST]},
@@ -71,6 +70,5 @@ def test_full_rebuild_matches_published_file():
     data_dir, json_dir = os.environ.get("MINILLM_DATA_DIR"), os.environ.get("MINILLM_TANG_JSON_DIR")
     if not (data_dir and json_dir and (Path(data_dir) / "tang_poems.txt").is_file()):
         pytest.skip("set MINILLM_DATA_DIR (with tang_poems.txt) and MINILLM_TANG_JSON_DIR")
-    pytest.importorskip("opencc")
     documents = [(Path(json_dir) / name).read_bytes() for name in TANG_JSON_FILES]
     assert hashlib.sha256(build_tang_poems(documents).encode("utf-8")).hexdigest() == TANG_SHA256
