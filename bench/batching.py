@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import time
 
 import torch
+from _machine import cpu_name
 
 from minillm.data import RandomWindows, corpus_available, load_corpus
 
@@ -22,18 +22,6 @@ def stack_of_slices(data: torch.Tensor, block: int, batch: int, generator: torch
     x = torch.stack([data[i : i + block] for i in ix])
     y = torch.stack([data[i + 1 : i + 1 + block] for i in ix])
     return x, y
-
-
-def cpu_name() -> str:
-    """The CPU model from /proc/cpuinfo where there is one, else what platform reports."""
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
 
 
 def timed(fn, iters: int) -> float:
