@@ -1,0 +1,101 @@
+"""A recurrent neural language model: embed each token, run an RNN/LSTM/GRU, project to the vocabulary.
+
+This is the outline's neural LM, P(w_i | w_<i) = softmax(h_i^T W_e + b_e), with h_i the recurrent
+hidden state after reading w_1 … w_i. The interface follows the outline: ``forward(x, h0) -> (out, hn)``.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+CELLS = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}
+
+
+def _positive_int(name: str, value) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        raise ValueError(f"{name} must be a positive int, got {value!r}")
+    return value
+
+
+class RNNLM(nn.Module):
+    """Embedding -> ``num_layers`` recurrent layers -> linear head (W_e, b_e) over the vocabulary."""
+
+    def __init__(
+        self,
+        vocab_size: int,
+        embedding_dim: int,
+        hidden_dim: int,
+        num_layers: int = 1,
+        cell: str = "lstm",
+        dropout: float = 0.0,
+    ):
+        super().__init__()
+        if cell not in CELLS:
+            raise ValueError(f"cell must be one of {sorted(CELLS)}, got {cell!r}")
+        if not 0.0 <= dropout < 1.0:
+            raise ValueError(f"dropout must be in [0, 1), got {dropout!r}")
+        self.vocab_size = _positive_int("vocab_size", vocab_size)
+        self.cell = cell
+        self.embedding = nn.Embedding(vocab_size, _positive_int("embedding_dim", embedding_dim))
+        self.rnn = CELLS[cell](
+            embedding_dim,
+            _positive_int("hidden_dim", hidden_dim),
+            _positive_int("num_layers", num_layers),
+            batch_first=True,
+            dropout=dropout if num_layers > 1 else 0.0,
+        )
+        self.head = nn.Linear(hidden_dim, vocab_size)  # h_i^T W_e + b_e
+
+    def forward(self, x: torch.Tensor, h0=None):
+        """Logits of shape (batch, time, vocab) for token ids ``x`` of shape (batch, time), and hn.
+
+        ``h0``/``hn`` are the recurrent state (a tensor, or an ``(h, c)`` pair for the LSTM); pass
+        ``hn`` back in to continue a sequence where it stopped.
+        """
+        if x.dim() != 2 or x.dtype != torch.long:
+            raise ValueError(
+                f"x must be a (batch, time) tensor of token ids (torch.long), "
+                f"got shape {tuple(x.shape)} and dtype {x.dtype}"
+            )
+        out, hn = self.rnn(self.embedding(x), h0)
+        return self.head(out), hn
+
+    @torch.no_grad()
+    def generate(
+        self,
+        prompt: torch.Tensor,
+        max_new_tokens: int,
+        temperature: float = 1.0,
+        top_k: int | None = None,
+        generator: torch.Generator | None = None,
+    ) -> torch.Tensor:
+        """Sample ``max_new_tokens`` ids after ``prompt`` (batch, time), carrying the hidden state.
+
+        Reading the prompt once and then one token per step costs O(length), not O(length²).
+        ``temperature`` ≤ 0 is rejected; ``top_k`` keeps only the k most likely tokens.
+        """
+        if temperature <= 0:
+            raise ValueError(f"temperature must be > 0, got {temperature!r}")
+        if top_k is not None and not 1 <= top_k <= self.vocab_size:
+            raise ValueError(f"top_k must be in [1, {self.vocab_size}] or None, got {top_k!r}")
+        if prompt.dim() != 2 or prompt.shape[1] == 0:
+            raise ValueError(
+                f"prompt must be a non-empty (batch, time) tensor, got {tuple(prompt.shape)}"
+            )
+        was_training = self.training
+        self.eval()
+        logits, state = self(prompt)
+        out = [prompt]
+        for _ in range(max_new_tokens):
+            step = logits[:, -1, :] / temperature
+            if top_k is not None:
+                kth = torch.topk(step, top_k).values[:, -1, None]
+                step = step.masked_fill(step < kth, float("-inf"))
+            probs = F.softmax(step, dim=-1)
+            nxt = torch.multinomial(probs, 1, generator=generator)
+            out.append(nxt)
+            logits, state = self(nxt, state)
+        self.train(was_training)
+        return torch.cat(out, dim=1)
