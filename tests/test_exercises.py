@@ -47,3 +47,45 @@ def test_reader_exceptions_become_verdicts(capsys):
     ch01.check_perplexity(broken)
     out = capsys.readouterr().out
     assert out.startswith("❌") and "NotImplementedError: 还没写" in out
+
+
+def test_chapter4_checks(capsys):
+    from minillm.exercises import ch04
+
+    ch04.check_laplace_prob(lambda c_hw, c_h, v: (c_hw + 1) / (c_h + v))
+    ch04.check_perplexity_from_log2(lambda lp: 2 ** (-sum(lp) / len(lp)))
+    ch04.check_lstm_param_count(lambda e, h: 4 * h * (e + h) + 8 * h)
+    ch04.check_laplace_prob(lambda c_hw, c_h, v: c_hw / c_h)
+    ch04.check_perplexity_from_log2(lambda lp: -sum(lp) / len(lp))
+    ch04.check_lstm_param_count(lambda e, h: 4 * h * (e + h))
+    lines = capsys.readouterr().out.splitlines()
+    assert [line[0] for line in lines] == ["✅"] * 3 + ["❌"] * 3
+
+
+def test_chapter3_checks(capsys):
+    from minillm.exercises import ch03
+
+    def merge(ids, pair, new_id):
+        out, i = [], 0
+        while i < len(ids):
+            if tuple(ids[i : i + 2]) == pair:
+                out.append(new_id)
+                i += 2
+            else:
+                out.append(ids[i])
+                i += 1
+        return out
+
+    def apply(ids, merges):
+        for pair, new_id in merges:
+            ids = merge(ids, pair, new_id)
+        return ids
+
+    ch03.check_pair_counts(lambda ids: Counter(zip(ids, ids[1:])))
+    ch03.check_merge(merge)
+    ch03.check_apply_merges(apply)
+    ch03.check_pair_counts(lambda ids: Counter(ids))
+    ch03.check_merge(lambda ids, pair, new_id: [new_id if i == pair[0] else i for i in ids])
+    ch03.check_apply_merges(lambda ids, merges: ids)
+    lines = capsys.readouterr().out.splitlines()
+    assert [line[0] for line in lines] == ["✅"] * 3 + ["❌"] * 3

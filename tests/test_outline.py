@@ -10,7 +10,7 @@ import pytest
 
 NOTEBOOKS = Path(__file__).parent.parent / "notebooks"
 
-# Chapter titles and ### / #### headings of the outline, per chapter notebook.
+# Chapter titles and ### / #### headings of the outline, per chapter notebook (the sections written so far).
 OUTLINE = {
     "ch01_background.ipynb": [
         "第1章 背景介绍",
@@ -26,6 +26,17 @@ OUTLINE = {
         "1.3.1 探索大语言模型动态交互的原理",
         "1.3.2 分享工程实践经验",
         "1.3.3 展望未来发展方向",
+    ],
+    "ch03_algorithms.ipynb": [
+        "第3章 核心算法原理与具体操作步骤",
+        "3.1 预训练阶段",
+        "3.1.3 次字词切分(Subword Tokenization)",
+    ],
+    "ch04_math.ipynb": [
+        "第4章 数学模型和公式详细讲解举例说明",
+        "4.2 语言模型的概率建模",
+        "4.2.1 n-gram语言模型",
+        "4.2.2 神经网络语言模型",
     ],
 }
 
