@@ -13,7 +13,14 @@ from pathlib import Path
 import pytest
 
 from minillm.data import corpus
-from minillm.data.corpus import CORPORA, CorpusError, CorpusSpec, corpus_path, load_corpus
+from minillm.data.corpus import (
+    CORPORA,
+    CorpusError,
+    CorpusSpec,
+    corpus_path,
+    load_corpus,
+    load_text,
+)
 from minillm.data.tang import build_tang_poems
 
 TEXT = "First Citizen:\nBefore we proceed any further, hear me speak.\n"
@@ -167,3 +174,19 @@ def test_real_download_is_not_attempted_at_import():
     code = "import minillm.data, minillm.data.dialogue, minillm.utils"
     subprocess.run([sys.executable, "-c", code], env=env, check=True, timeout=60)
     assert not Path("/nonexistent/minillm-data").exists()
+
+
+def test_load_text_falls_back_to_dialogues_offline(data_home, register):
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    register(CorpusSpec("tang_poems", "t.txt", "ab" * 32, (f"http://127.0.0.1:{port}/x",), "t"))
+    with pytest.warns(UserWarning, match="synthetic customer-service dialogues"):
+        text = load_text("tang_poems")
+    rows = [line.split("\t") for line in text.splitlines()]
+    assert len(rows) > 10_000 and all(len(row) == 3 for row in rows)
+
+
+def test_load_text_is_the_corpus_when_available(http_server, data_home, register):
+    register(_spec(http_server))
+    assert load_text("tiny") == TEXT

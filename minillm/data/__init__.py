@@ -9,6 +9,7 @@ from minillm.data.corpus import (
     corpus_path,
     data_dir,
     load_corpus,
+    load_text,
 )
 
 __all__ = [
@@ -20,5 +21,6 @@ __all__ = [
     "corpus_path",
     "data_dir",
     "load_corpus",
+    "load_text",
     "train_val_split",
 ]
