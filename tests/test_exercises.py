@@ -64,17 +64,7 @@ def test_chapter4_checks(capsys):
 
 def test_chapter3_checks(capsys):
     from minillm.exercises import ch03
-
-    def merge(ids, pair, new_id):
-        out, i = [], 0
-        while i < len(ids):
-            if tuple(ids[i : i + 2]) == pair:
-                out.append(new_id)
-                i += 2
-            else:
-                out.append(ids[i])
-                i += 1
-        return out
+    from minillm.tokenizers.bpe import merge
 
     def apply(ids, merges):
         for pair, new_id in merges:

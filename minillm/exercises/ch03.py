@@ -5,24 +5,13 @@ from __future__ import annotations
 from collections import Counter
 
 from minillm.exercises import run_check
+from minillm.tokenizers.bpe import merge
 
 _IDS = list(b"aaabdaaabac")  # the classic BPE example: [97, 97, 97, 98, 100, ...]
 
 
 def _pairs(ids):
     return Counter(zip(ids, ids[1:]))
-
-
-def _merge(ids, pair, new_id):
-    out, i = [], 0
-    while i < len(ids):
-        if i + 1 < len(ids) and (ids[i], ids[i + 1]) == pair:
-            out.append(new_id)
-            i += 2
-        else:
-            out.append(ids[i])
-            i += 1
-    return out
 
 
 def check_pair_counts(fn) -> None:
@@ -49,7 +38,7 @@ def check_merge(fn) -> None:
             ([], (1, 2), 3),
         ]
         for ids, pair, new_id in cases:
-            got, want = fn(list(ids), pair, new_id), _merge(ids, pair, new_id)
+            got, want = fn(list(ids), pair, new_id), merge(ids, pair, new_id)
             if list(got) != want:
                 return f"merge({ids}, {pair}, {new_id}) 应为 {want}，你的结果是 {list(got)}（从左到右，不重叠）"
         return None
@@ -64,7 +53,7 @@ def check_apply_merges(fn) -> None:
         merges = [((97, 97), 256), ((256, 97), 257), ((257, 98), 258)]
         want = _IDS
         for pair, new_id in merges:
-            want = _merge(want, pair, new_id)
+            want = merge(want, pair, new_id)
         got = fn(list(_IDS), merges)
         if list(got) != want:
             return f"按训练顺序依次合并后应为 {want}，你的结果是 {list(got)}"
