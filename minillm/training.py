@@ -17,6 +17,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import torch
+from torch import distributed as dist
 from torch.nn import functional as F
 
 
@@ -144,7 +145,16 @@ class Trainer:
             if bf16 and cuda
             else nullcontext()
         )
-        self.forward = torch.compile(model) if config.compile else model
+        self.distributed = dist.is_available() and dist.is_initialized()
+        self.is_main = not self.distributed or dist.get_rank() == 0
+        forward = model
+        if self.distributed:
+            from torch.nn.parallel import DistributedDataParallel
+
+            forward = DistributedDataParallel(
+                model, device_ids=[self.device.index] if cuda else None
+            )
+        self.forward = torch.compile(forward) if config.compile else forward
         self.step = 0
         self.history = History()
         self.best_val = math.inf
@@ -156,12 +166,14 @@ class Trainer:
     def train_step(self) -> float:
         """One optimizer step over ``grad_accum`` micro-batches; returns the mean loss."""
         self._set_lr()
-        total = 0.0
-        for _ in range(self.config.grad_accum):
+        total, accum = 0.0, self.config.grad_accum
+        for micro in range(accum):
             x, y = self.train_batches.next_batch()
-            with self.autocast:
+            # Under DDP, gradients are averaged across processes only on the last micro-batch.
+            sync = not self.distributed or micro == accum - 1
+            with self.autocast, nullcontext() if sync else self.forward.no_sync():
                 loss = lm_loss(self.forward, x.to(self.device), y.to(self.device))
-            (loss / self.config.grad_accum).backward()
+                (loss / accum).backward()
             total += loss.item()
         if self.config.grad_clip is not None:
             torch.nn.utils.clip_grad_norm_(self.model.parameters(), self.config.grad_clip)
@@ -202,7 +214,7 @@ class Trainer:
         self.history.val_loss.append(val)
         if val < self.best_val:
             self.best_val = val
-            if self.config.checkpoint_dir is not None:
+            if self.config.checkpoint_dir is not None and self.is_main:
                 self.save_model(self.config.checkpoint_dir)
 
     def save_model(self, folder: str | Path) -> None:
