@@ -1,0 +1,133 @@
+"""A decoder-only Transformer language model in the GPT-2 layout.
+
+Token and learned position embeddings feed ``n_layer`` pre-LN blocks of causal self-attention and
+a feed-forward network; a final LayerNorm and a head that shares the token embedding matrix give
+the next-token logits. ``minillm.interop`` converts to and from HF ``GPT2LMHeadModel`` exactly.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+from minillm.attention import padding_mask
+from minillm.models.transformer import ACTIVATIONS, Block
+
+
+@dataclass
+class GPTConfig:
+    """Sizes of a GPT: vocabulary, context length (block_size), depth, heads and width."""
+
+    vocab_size: int
+    block_size: int
+    n_layer: int
+    n_head: int
+    n_embd: int
+    dropout: float = 0.0
+    bias: bool = True  # biases in the Linear and LayerNorm layers, as GPT-2 has
+    activation: str = "gelu_tanh"
+
+    def __post_init__(self):
+        for name in ("vocab_size", "block_size", "n_layer", "n_head", "n_embd"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+                raise ValueError(f"{name} must be a positive int, got {value!r}")
+        if self.n_embd % self.n_head:
+            raise ValueError(f"n_embd ({self.n_embd}) must be divisible by n_head ({self.n_head})")
+        if not 0.0 <= self.dropout < 1.0:
+            raise ValueError(f"dropout must be in [0, 1), got {self.dropout!r}")
+        if not isinstance(self.bias, bool):
+            raise ValueError(f"bias must be True or False, got {self.bias!r}")
+        if self.activation not in ACTIVATIONS:
+            raise ValueError(
+                f"activation must be one of {sorted(ACTIVATIONS)}, got {self.activation!r}"
+            )
+
+
+class GPT(nn.Module):
+    """Embeddings -> ``n_layer`` Blocks -> LayerNorm -> lm_head (tied to the token embedding)."""
+
+    def __init__(self, config: GPTConfig):
+        super().__init__()
+        self.config = c = config
+        self.wte = nn.Embedding(c.vocab_size, c.n_embd)
+        self.wpe = nn.Embedding(c.block_size, c.n_embd)
+        self.drop = nn.Dropout(c.dropout)
+        self.blocks = nn.ModuleList(
+            Block(c.n_embd, c.n_head, 4 * c.n_embd, c.dropout, c.bias, c.activation)
+            for _ in range(c.n_layer)
+        )
+        self.ln_f = nn.LayerNorm(c.n_embd, bias=c.bias)
+        self.lm_head = nn.Linear(c.n_embd, c.vocab_size, bias=False)
+        self.lm_head.weight = self.wte.weight  # weight tying: one matrix reads and writes tokens
+        self.apply(self._init_weights)
+        # GPT-2: each block adds two residual branches; scale their output projections by
+        # 1/sqrt(2·n_layer) so the residual stream's variance does not grow with depth.
+        for name, p in self.named_parameters():
+            if name.endswith(("attn.out_proj.weight", "ffn.linear2.weight")):
+                nn.init.normal_(p, mean=0.0, std=0.02 / math.sqrt(2 * c.n_layer))
+
+    @staticmethod
+    def _init_weights(module: nn.Module) -> None:
+        """GPT-2 init: weights N(0, 0.02), biases 0 (LayerNorms keep their ones and zeros)."""
+        if isinstance(module, (nn.Linear, nn.Embedding)):
+            nn.init.normal_(module.weight, mean=0.0, std=0.02)
+        if isinstance(module, nn.Linear) and module.bias is not None:
+            nn.init.zeros_(module.bias)
+
+    def num_parameters(self) -> int:
+        """Number of parameters, the tied embedding/head matrix counted once."""
+        return sum(p.numel() for p in self.parameters())
+
+    def forward(
+        self,
+        idx: torch.Tensor,
+        targets: torch.Tensor | None = None,
+        attention_mask: torch.Tensor | None = None,
+        return_attention: bool = False,
+    ):
+        """Logits (batch, T, vocab) for token ids ``idx`` (batch, T), and the loss or None.
+
+        ``targets`` are the next tokens, already shifted (``targets[:, t] = idx[:, t + 1]``);
+        positions marked -100 are left out of the mean cross-entropy. ``attention_mask`` (batch, T)
+        of 1 (token) / 0 (padding) hides padded keys, and positions then count real tokens only
+        (``cumsum - 1``, 0 on padding, as HF ``generate`` does), so a left-padded sequence gets
+        the same logits as alone. ``return_attention`` adds a third element: one (batch, heads,
+        T, T) weight tensor per layer.
+        """
+        if idx.dim() != 2 or idx.dtype != torch.long:
+            raise ValueError(
+                f"idx must be a (batch, time) tensor of token ids (torch.long), "
+                f"got shape {tuple(idx.shape)} and dtype {idx.dtype}"
+            )
+        t = idx.size(1)
+        if not 1 <= t <= self.config.block_size:
+            raise ValueError(
+                f"sequence length must be in [1, block_size={self.config.block_size}], got {t}"
+            )
+        if attention_mask is None:
+            mask, pos = None, torch.arange(t, device=idx.device)
+        else:
+            if attention_mask.shape != idx.shape:
+                raise ValueError(
+                    f"attention_mask must have the shape of idx {tuple(idx.shape)}, "
+                    f"got {tuple(attention_mask.shape)}"
+                )
+            mask = padding_mask(attention_mask)
+            pos = (attention_mask.long().cumsum(-1) - 1).masked_fill(attention_mask == 0, 0)
+        x = self.drop(self.wte(idx) + self.wpe(pos))
+        attentions = []
+        for block in self.blocks:
+            x, weights = block(x, mask, need_weights=return_attention)
+            attentions.append(weights)
+        logits = self.lm_head(self.ln_f(x))
+        loss = None
+        if targets is not None:
+            loss = F.cross_entropy(
+                logits.reshape(-1, logits.size(-1)), targets.reshape(-1), ignore_index=-100
+            )
+        return (logits, loss, attentions) if return_attention else (logits, loss)
