@@ -1,6 +1,46 @@
 """Neural language models, one architecture per module: rnn, gpt, seq2seq, bert (transformer: shared blocks)."""
 
+from minillm.models.bert import (
+    BertForPretraining,
+    BertModel,
+    MaskedLMHead,
+    NextSentenceHead,
+    make_nsp_pairs,
+    mask_tokens,
+)
 from minillm.models.gpt import GPT, GPTConfig
 from minillm.models.rnn import RNNLM
+from minillm.models.seq2seq import (
+    Decoder,
+    DecoderLayer,
+    Encoder,
+    EncoderLayer,
+    PositionalEncoding,
+    Seq2SeqTransformer,
+    create_masks,
+    create_src_mask,
+    create_tgt_mask,
+    greedy_decode,
+)
 
-__all__ = ["GPT", "RNNLM", "GPTConfig"]
+__all__ = [
+    "GPT",
+    "RNNLM",
+    "BertForPretraining",
+    "BertModel",
+    "Decoder",
+    "DecoderLayer",
+    "Encoder",
+    "EncoderLayer",
+    "GPTConfig",
+    "MaskedLMHead",
+    "NextSentenceHead",
+    "PositionalEncoding",
+    "Seq2SeqTransformer",
+    "create_masks",
+    "create_src_mask",
+    "create_tgt_mask",
+    "greedy_decode",
+    "make_nsp_pairs",
+    "mask_tokens",
+]
