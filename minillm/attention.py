@@ -124,26 +124,22 @@ class MultiHeadAttention(nn.Module):
         attention where available); with it, ``scaled_dot_product_attention`` above.
         """
         p = self.dropout if self.training else 0.0
-        if is_causal:
-            causal = causal_mask(q.size(-2), k.size(-2), device=q.device)
-            mask = causal if mask is None else mask & causal
-        if need_weights:
-            heads, weights = scaled_dot_product_attention(q, k, v, mask, p)
-        else:
-            plain_causal = is_causal and mask is causal and q.size(-2) == k.size(-2)
-            heads = F.scaled_dot_product_attention(
-                q,
-                k,
-                v,
-                attn_mask=None if plain_causal else mask,
-                dropout_p=p,
-                is_causal=plain_causal,
+        if is_causal and mask is None and not need_weights and q.size(-2) == k.size(-2):
+            heads, weights = (
+                F.scaled_dot_product_attention(q, k, v, dropout_p=p, is_causal=True),
+                None,
             )
-            if mask is not None and not plain_causal:
-                heads = heads.nan_to_num(
-                    0.0
-                )  # fused kernels may give NaN where every key is masked
-            weights = None
+        else:
+            if is_causal:
+                causal = causal_mask(q.size(-2), k.size(-2), device=q.device)
+                mask = causal if mask is None else mask & causal
+            if need_weights:
+                heads, weights = scaled_dot_product_attention(q, k, v, mask, p)
+            else:
+                heads = F.scaled_dot_product_attention(q, k, v, attn_mask=mask, dropout_p=p)
+                if mask is not None:  # fused kernels may give NaN where every key is masked
+                    heads = heads.nan_to_num(0.0)
+                weights = None
         b, _, t, _ = heads.shape
         return self.out_proj(heads.transpose(1, 2).reshape(b, t, self.d_model)), weights
 

@@ -1,0 +1,60 @@
+"""``python -m minillm``: the book's models from a terminal.
+
+python -m minillm train --recipe shakespeare-char [--device cpu] [--out runs/shakespeare]
+torchrun --nproc_per_node=2 -m minillm train --recipe shakespeare-char-gpu
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+
+def _train(args) -> int:
+    import torch
+    from torch import distributed as dist
+
+    from minillm.recipes import get_recipe, run_recipe
+
+    recipe = get_recipe(args.recipe)
+    if args.stop_at_val is not None:
+        recipe.stop_at_val = args.stop_at_val
+    device = args.device
+    if "RANK" in os.environ:  # started by torchrun: one process per device
+        cuda = torch.cuda.is_available() and device != "cpu"
+        dist.init_process_group("nccl" if cuda else "gloo")
+        if cuda:
+            device = f"cuda:{int(os.environ['LOCAL_RANK'])}"
+            torch.cuda.set_device(device)
+    try:
+        main = not dist.is_initialized() or dist.get_rank() == 0
+        result = run_recipe(recipe, device=device, out_dir=args.out, log=print if main else None)
+    finally:
+        if dist.is_initialized():
+            dist.destroy_process_group()
+    if main:
+        step, val, seconds = result["evals"][-1]
+        print(f"done: step {step}, val loss {val:.4f}, {seconds:.1f} s")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Parse the command line and run the chosen command."""
+    parser = argparse.ArgumentParser(prog="python -m minillm", description=__doc__.splitlines()[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+    train = commands.add_parser("train", help="train a GPT from a named recipe or a JSON file")
+    train.add_argument("--recipe", default="shakespeare-char", help="recipe name or JSON file")
+    train.add_argument("--device", default=None, help="cpu, cuda, cuda:N or mps (default: best)")
+    train.add_argument("--out", default=None, help="folder for the best checkpoint and tokenizer")
+    train.add_argument("--stop-at-val", type=float, default=None, help="stop at this val loss")
+    args = parser.parse_args(argv)
+    try:
+        return _train(args)
+    except ValueError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
