@@ -34,6 +34,10 @@ OUTLINE = {
     ],
     "ch04_math.ipynb": [
         "第4章 数学模型和公式详细讲解举例说明",
+        "4.1 Transformer的数学原理",
+        "4.1.1 自注意力机制(Self-Attention)",
+        "4.1.2 多头注意力(Multi-Head Attention)",
+        "4.1.3 前馈神经网络(Feed-Forward Network)",
         "4.2 语言模型的概率建模",
         "4.2.1 n-gram语言模型",
         "4.2.2 神经网络语言模型",
