@@ -7,6 +7,7 @@ import threading
 from pathlib import Path
 
 import pytest
+import torch
 
 
 class _Handler(http.server.BaseHTTPRequestHandler):
@@ -50,3 +51,12 @@ def data_home(tmp_path: Path, monkeypatch) -> Path:
     folder = tmp_path / "data"
     monkeypatch.setenv("MINILLM_DATA_DIR", str(folder))
     return folder
+
+
+@pytest.fixture
+def one_thread():
+    """Tiny matrices run fastest on one thread (and do not fight other processes for cores)."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)

@@ -97,15 +97,6 @@ def test_heads_shapes_and_tying():
     assert NextSentenceHead(32)(hidden).shape == (3, 2)
 
 
-@pytest.fixture
-def one_thread():
-    """Tiny matrices run fastest on one thread (and do not fight other processes for cores)."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 def test_pretraining_loss_decreases(one_thread):
     g = torch.Generator().manual_seed(0)
     model = BertForPretraining(VOCAB, d_model=32, nhead=4, num_layers=2, max_len=32, dropout=0.0)

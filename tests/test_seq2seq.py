@@ -171,15 +171,6 @@ def _reverse_batch(n: int, generator: torch.Generator):
     return src, torch.cat([bos, src.flip(1), eos], dim=1)
 
 
-@pytest.fixture
-def one_thread():
-    """Tiny matrices run fastest on one thread (and do not fight other processes for cores)."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 def test_learns_to_reverse(one_thread):
     g = torch.Generator().manual_seed(0)
     model = Seq2SeqTransformer(
