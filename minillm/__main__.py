@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from dataclasses import replace
 
 
 def _train(args) -> int:
@@ -18,8 +19,8 @@ def _train(args) -> int:
     from minillm.recipes import get_recipe, run_recipe
 
     recipe = get_recipe(args.recipe)
-    if args.stop_at_val is not None:
-        recipe.stop_at_val = args.stop_at_val
+    if args.stop_at_val is not None:  # a copy: the named recipes in RECIPES stay as defined
+        recipe = replace(recipe, stop_at_val=args.stop_at_val)
     device = args.device
     if "RANK" in os.environ:  # started by torchrun: one process per device
         cuda = torch.cuda.is_available() and device != "cpu"
