@@ -30,6 +30,8 @@ OUTLINE = {
     "ch03_algorithms.ipynb": [
         "第3章 核心算法原理与具体操作步骤",
         "3.1 预训练阶段",
+        "3.1.1 无监督预训练",
+        "3.1.2 掩码语言模型(Masked Language Model)",
         "3.1.3 次字词切分(Subword Tokenization)",
     ],
     "ch04_math.ipynb": [
