@@ -124,6 +124,8 @@ class MultiHeadAttention(nn.Module):
         attention where available); with it, ``scaled_dot_product_attention`` above.
         """
         p = self.dropout if self.training else 0.0
+        if is_causal and q.size(-2) == 1:  # the newest token may see every key: nothing to hide
+            is_causal = False
         if is_causal and mask is None and not need_weights and q.size(-2) == k.size(-2):
             heads, weights = (
                 F.scaled_dot_product_attention(q, k, v, dropout_p=p, is_causal=True),

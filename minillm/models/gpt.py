@@ -7,14 +7,18 @@ the next-token logits. ``minillm.interop`` converts to and from HF ``GPT2LMHeadM
 
 from __future__ import annotations
 
+import json
 import math
 from dataclasses import dataclass
+from pathlib import Path
 
 import torch
+from safetensors.torch import load_model
 from torch import nn
 from torch.nn import functional as F
 
 from minillm.attention import padding_mask
+from minillm.models.kv_cache import KVCache, StaticKVCache
 from minillm.models.transformer import ACTIVATIONS, Block
 
 
@@ -89,15 +93,20 @@ class GPT(nn.Module):
         targets: torch.Tensor | None = None,
         attention_mask: torch.Tensor | None = None,
         return_attention: bool = False,
+        cache=None,
     ):
         """Logits (batch, T, vocab) for token ids ``idx`` (batch, T), and the loss or None.
 
         ``targets`` are the next tokens, already shifted (``targets[:, t] = idx[:, t + 1]``);
-        positions marked -100 are left out of the mean cross-entropy. ``attention_mask`` (batch, T)
-        of 1 (token) / 0 (padding) hides padded keys, and positions then count real tokens only
+        positions marked -100 are left out of the mean cross-entropy. ``attention_mask`` of 1
+        (token) / 0 (padding) hides padded keys, and positions then count real tokens only
         (``cumsum - 1``, 0 on padding, as HF ``generate`` does), so a left-padded sequence gets
         the same logits as alone. ``return_attention`` adds a third element: one (batch, heads,
-        T, T) weight tensor per layer.
+        T, keys) weight tensor per layer.
+
+        ``cache`` (a ``KVCache`` or ``StaticKVCache``) holds the keys and values of the tokens
+        before ``idx``: only the new tokens are computed, and ``attention_mask`` then covers the
+        cached tokens too, (batch, cached + T), as in HF.
         """
         if idx.dim() != 2 or idx.dtype != torch.long:
             raise ValueError(
@@ -105,24 +114,34 @@ class GPT(nn.Module):
                 f"got shape {tuple(idx.shape)} and dtype {idx.dtype}"
             )
         t = idx.size(1)
-        if not 1 <= t <= self.config.block_size:
+        past = 0 if cache is None or cache.static else cache.length
+        if t < 1 or past + t > self.config.block_size:
             raise ValueError(
-                f"sequence length must be in [1, block_size={self.config.block_size}], got {t}"
+                f"cached plus new tokens must be in [1, block_size={self.config.block_size}], "
+                f"got {past} + {t}"
             )
         if attention_mask is None:
-            mask, pos = None, torch.arange(t, device=idx.device)
+            mask = None
+            pos = cache.positions(t) if cache is not None and cache.static else None
+            pos = torch.arange(past, past + t, device=idx.device) if pos is None else pos
         else:
-            if attention_mask.shape != idx.shape:
+            past = cache.length if cache is not None and cache.static else past
+            if attention_mask.shape != (idx.size(0), past + t):
                 raise ValueError(
-                    f"attention_mask must have the shape of idx {tuple(idx.shape)}, "
-                    f"got {tuple(attention_mask.shape)}"
+                    f"attention_mask must have shape (batch, cached + new) = "
+                    f"{(idx.size(0), past + t)}, got {tuple(attention_mask.shape)}"
                 )
             mask = padding_mask(attention_mask)
             pos = (attention_mask.long().cumsum(-1) - 1).masked_fill(attention_mask == 0, 0)
+            pos = pos[:, past:]
+        if cache is not None and cache.static:
+            if attention_mask is not None:
+                cache.set_padding(attention_mask[:, past:])
+            mask = cache.mask(t)
         x = self.drop(self.wte(idx) + self.wpe(pos))
         attentions = []
-        for block in self.blocks:
-            x, weights = block(x, mask, need_weights=return_attention)
+        for layer, block in enumerate(self.blocks):
+            x, weights = block(x, mask, need_weights=return_attention, cache=cache, layer=layer)
             attentions.append(weights)
         logits = self.lm_head(self.ln_f(x))
         loss = None
@@ -131,3 +150,30 @@ class GPT(nn.Module):
                 logits.reshape(-1, logits.size(-1)), targets.reshape(-1), ignore_index=-100
             )
         return (logits, loss, attentions) if return_attention else (logits, loss)
+
+    @classmethod
+    def from_checkpoint(cls, folder, device=None) -> GPT:
+        """The model saved by ``Trainer.save_model`` in ``folder`` (config.json + model.safetensors)."""
+        folder = Path(folder)
+        info = json.loads((folder / "config.json").read_text(encoding="utf-8"))
+        if "model_config" not in info:
+            raise ValueError(f"{folder / 'config.json'} has no model_config: not a GPT checkpoint")
+        model = cls(GPTConfig(**info["model_config"]))
+        load_model(model, str(folder / "model.safetensors"), device=str(device or "cpu"))
+        return model.eval()
+
+    def new_cache(self, batch_size: int = 1, static: bool = False, device=None, dtype=None):
+        """An empty KV cache for this model: growing, or pre-allocated for ``block_size`` tokens."""
+        c = self.config
+        if not static:
+            return KVCache(c.n_layer)
+        p = self.wte.weight
+        return StaticKVCache(
+            c.n_layer,
+            batch_size,
+            c.n_head,
+            c.block_size,
+            c.n_embd // c.n_head,
+            device=device or p.device,
+            dtype=dtype or p.dtype,
+        )

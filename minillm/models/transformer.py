@@ -76,13 +76,26 @@ class Block(nn.Module):
         )  # on the attention branch, as FeedForward does on its own
 
     def forward(
-        self, x: torch.Tensor, mask: torch.Tensor | None = None, need_weights: bool = False
+        self,
+        x: torch.Tensor,
+        mask: torch.Tensor | None = None,
+        need_weights: bool = False,
+        cache=None,
+        layer: int = 0,
     ) -> tuple[torch.Tensor, torch.Tensor | None]:
-        """(batch, time, d_model) -> same shape, and the attention weights (batch, heads, T, T) or None.
+        """(batch, time, d_model) -> same shape, and the attention weights (batch, heads, T, keys) or None.
 
         ``mask`` (bool, True = attend, e.g. from ``padding_mask``) is combined with the causal mask.
+        With a ``cache`` (``minillm.models.kv_cache``) the keys and values of earlier tokens come
+        from slot ``layer`` of the cache and this step's are added to it; a static cache's ``mask``
+        already holds causality, so none is added.
         """
-        out, weights = self.attn(self.ln1(x), mask=mask, need_weights=need_weights, is_causal=True)
+        h = self.ln1(x)
+        q, k, v = self.attn.project(h, h, h)
+        if cache is not None:
+            k, v = cache.update(layer, k, v)
+        causal = cache is None or not cache.static
+        out, weights = self.attn.attend(q, k, v, mask, need_weights, is_causal=causal)
         x = x + self.dropout(out)
         return x + self.ffn(self.ln2(x)), weights
 
