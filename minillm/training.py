@@ -13,7 +13,7 @@ import json
 import math
 import random
 from contextlib import nullcontext
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, is_dataclass
 from pathlib import Path
 
 import torch
@@ -225,6 +225,9 @@ class Trainer:
         folder.mkdir(parents=True, exist_ok=True)
         save_model(self.model, str(folder / "model.safetensors"))
         info = {"step": self.step, "val_loss": self.best_val, "train_config": asdict(self.config)}
+        model_config = getattr(self.model, "config", None)
+        if is_dataclass(model_config):  # lets GPT.from_checkpoint rebuild the model
+            info["model_config"] = asdict(model_config)
         (folder / "config.json").write_text(json.dumps(info, indent=2), encoding="utf-8")
 
     def state_dict(self) -> dict:

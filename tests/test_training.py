@@ -9,7 +9,7 @@ import torch
 from safetensors.torch import load_model
 
 from minillm.data import RandomWindows
-from minillm.models import RNNLM
+from minillm.models import GPT, RNNLM, GPTConfig
 from minillm.training import TrainConfig, Trainer, param_groups, train
 
 DATA = torch.randint(0, 20, (2000,), generator=torch.Generator().manual_seed(0))
@@ -103,3 +103,18 @@ def test_train_is_the_trainer_at_constant_lr():
 def test_bad_config(kwargs, match):
     with pytest.raises(ValueError, match=match):
         TrainConfig(**kwargs)
+
+
+def test_gpt_checkpoint_loads_back_with_its_config(tmp_path):
+    torch.manual_seed(0)
+    model = GPT(GPTConfig(20, 8, 1, 2, 8))
+    data = torch.randint(20, (400,))
+    config = TrainConfig(max_steps=4, lr=1e-2, eval_every=4, checkpoint_dir=str(tmp_path))
+    Trainer(model, RandomWindows(data, 8, 4), config, RandomWindows(data, 8, 4, seed=1)).fit()
+    loaded = GPT.from_checkpoint(tmp_path)
+    assert loaded.config == model.config
+    x = torch.randint(20, (2, 8))
+    torch.testing.assert_close(loaded(x)[0], model.eval()(x)[0], rtol=0, atol=0)
+    (tmp_path / "config.json").write_text('{"step": 1}', encoding="utf-8")
+    with pytest.raises(ValueError, match="no model_config"):
+        GPT.from_checkpoint(tmp_path)
