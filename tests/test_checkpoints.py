@@ -1,0 +1,28 @@
+"""The shipped checkpoints load with their recorded config and still predict what they learned."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import torch
+
+from minillm.checkpoints import CHECKPOINT_DIR, available_checkpoints, load_checkpoint
+
+
+def test_shakespeare_char_loads_and_knows_english():
+    assert "shakespeare-char" in available_checkpoints()
+    model, tokenizer = load_checkpoint("shakespeare-char")
+    info = json.loads((CHECKPOINT_DIR / "shakespeare-char" / "config.json").read_text())
+    assert model.config.__dict__ == info["model_config"] and not model.training
+    assert tokenizer.vocab_size == model.config.vocab_size
+    text = "ROMEO:\nWhat light through yonder window breaks? It is the east.\n"
+    ids = torch.tensor([tokenizer.encode(text)])
+    with torch.no_grad():
+        loss = model(ids[:, :-1], ids[:, 1:])[1].item()
+    assert loss < 2.3  # uniform guessing over 66 characters is ln 66 = 4.19 nats
+
+
+def test_missing_checkpoint_names_what_exists():
+    with pytest.raises(ValueError, match=r"no checkpoint 'nope'.*shakespeare-char.*--recipe nope"):
+        load_checkpoint("nope")
