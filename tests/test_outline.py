@@ -33,6 +33,10 @@ OUTLINE = {
         "3.1.1 无监督预训练",
         "3.1.2 掩码语言模型(Masked Language Model)",
         "3.1.3 次字词切分(Subword Tokenization)",
+        "3.3 推理阶段",
+        "3.3.1 解码策略",
+        "3.3.2 束搜索(Beam Search)",
+        "3.3.3 核采样(Nucleus Sampling)",
     ],
     "ch04_math.ipynb": [
         "第4章 数学模型和公式详细讲解举例说明",

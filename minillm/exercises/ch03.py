@@ -60,3 +60,47 @@ def check_apply_merges(fn) -> None:
         return None
 
     run_check("练习 3 按顺序应用合并规则", check)
+
+
+def check_top_k_filter(fn) -> None:
+    """``fn(logits, k)`` keeps the k largest scores of each row (ties with the k-th too), -inf elsewhere."""
+    import torch
+
+    from minillm.generation.processors import TopK
+
+    def check():
+        generator = torch.Generator().manual_seed(0)
+        cases = [(torch.randn(3, 12, generator=generator), k) for k in (1, 4, 12)]
+        cases.append((torch.tensor([[1.0, 3.0, 3.0, 0.5]]), 2))
+        for logits, k in cases:
+            got, want = fn(logits.clone(), k), TopK(k)(None, logits.clone())
+            if not isinstance(got, torch.Tensor) or not torch.equal(got, want):
+                return f"k={k}：应保留每行最大的 {k} 个分数（并列的也保留），其余为 -inf；请检查 logits={logits.tolist()}"
+        return None
+
+    run_check("练习 4 top-k 过滤", check)
+
+
+def check_nucleus(fn) -> None:
+    """``fn(probs, p)`` is the smallest set of most likely tokens whose mass reaches p."""
+    import torch
+
+    from minillm.generation.processors import TopP
+
+    def check():
+        probs = torch.tensor([0.05, 0.5, 0.15, 0.3])
+        for p, want in [(0.5, {1}), (0.51, {1, 3}), (0.8, {1, 3}), (0.81, {1, 3, 2}), (1.0, {0, 1, 2, 3})]:
+            got = fn(probs.clone(), p)
+            if set(got) != want:
+                return f"probs={probs.tolist()}, p={p} 的核应为 {sorted(want)}，你的结果是 {sorted(got)}"
+        generator = torch.Generator().manual_seed(1)
+        for _ in range(20):
+            probs = torch.softmax(3 * torch.randn(30, generator=generator), -1)
+            p = float(torch.rand(1, generator=generator)) * 0.9 + 0.05
+            kept = torch.isfinite(TopP(p)(None, probs.log()[None]))[0]
+            want = set(torch.nonzero(kept).flatten().tolist())
+            if set(fn(probs.clone(), p)) != want:
+                return f"在随机分布上与 TopP({p:.3f}) 保留的集合不同：应为 {sorted(want)}"
+        return None
+
+    run_check("练习 5 核采样的核", check)

@@ -28,6 +28,7 @@ class BeamResult:
     trace: list[dict] = field(default_factory=list)
 
 
+@torch.no_grad()
 def beam_search(
     stepper, prompt: torch.Tensor, config: GenerationConfig, tokenizer=None
 ) -> BeamResult:
