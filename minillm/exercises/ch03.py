@@ -89,7 +89,13 @@ def check_nucleus(fn) -> None:
 
     def check():
         probs = torch.tensor([0.05, 0.5, 0.15, 0.3])
-        for p, want in [(0.5, {1}), (0.51, {1, 3}), (0.8, {1, 3}), (0.81, {1, 3, 2}), (1.0, {0, 1, 2, 3})]:
+        for p, want in [
+            (0.5, {1}),
+            (0.51, {1, 3}),
+            (0.8, {1, 3}),
+            (0.81, {1, 3, 2}),
+            (1.0, {0, 1, 2, 3}),
+        ]:
             got = fn(probs.clone(), p)
             if set(got) != want:
                 return f"probs={probs.tolist()}, p={p} 的核应为 {sorted(want)}，你的结果是 {sorted(got)}"

@@ -17,8 +17,7 @@ from safetensors.torch import load_model
 from torch import nn
 from torch.nn import functional as F
 
-from minillm.attention import padding_mask
-from minillm.models.kv_cache import KVCache, StaticKVCache
+from minillm.attention import KVCache, StaticKVCache, padding_mask
 from minillm.models.transformer import ACTIVATIONS, Block
 
 

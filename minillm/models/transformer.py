@@ -86,7 +86,7 @@ class Block(nn.Module):
         """(batch, time, d_model) -> same shape, and the attention weights (batch, heads, T, keys) or None.
 
         ``mask`` (bool, True = attend, e.g. from ``padding_mask``) is combined with the causal mask.
-        With a ``cache`` (``minillm.models.kv_cache``) the keys and values of earlier tokens come
+        With a ``cache`` (``minillm.attention.KVCache``) the keys and values of earlier tokens come
         from slot ``layer`` of the cache and this step's are added to it; a static cache's ``mask``
         already holds causality, so none is added.
         """

@@ -7,13 +7,13 @@ import json
 import pytest
 import torch
 
-from minillm.checkpoints import CHECKPOINT_DIR, available_checkpoints, load_checkpoint
+from minillm import pretrained
 
 
 def test_shakespeare_char_loads_and_knows_english():
-    assert "shakespeare-char" in available_checkpoints()
-    model, tokenizer = load_checkpoint("shakespeare-char")
-    info = json.loads((CHECKPOINT_DIR / "shakespeare-char" / "config.json").read_text())
+    assert "shakespeare-char" in pretrained.available()
+    model, tokenizer = pretrained.load("shakespeare-char")
+    info = json.loads((pretrained.PRETRAINED_DIR / "shakespeare-char" / "config.json").read_text())
     assert model.config.__dict__ == info["model_config"] and not model.training
     assert tokenizer.vocab_size == model.config.vocab_size
     text = "ROMEO:\nWhat light through yonder window breaks? It is the east.\n"
@@ -24,5 +24,5 @@ def test_shakespeare_char_loads_and_knows_english():
 
 
 def test_missing_checkpoint_names_what_exists():
-    with pytest.raises(ValueError, match=r"no checkpoint 'nope'.*shakespeare-char.*--recipe nope"):
-        load_checkpoint("nope")
+    with pytest.raises(ValueError, match=r"no pretrained model 'nope'; available: \[.*'shakespeare-char'"):
+        pretrained.load("nope")
