@@ -24,5 +24,7 @@ def test_shakespeare_char_loads_and_knows_english():
 
 
 def test_missing_checkpoint_names_what_exists():
-    with pytest.raises(ValueError, match=r"no pretrained model 'nope'; available: \[.*'shakespeare-char'"):
+    with pytest.raises(
+        ValueError, match=r"no pretrained model 'nope'; available: \[.*'shakespeare-char'"
+    ):
         pretrained.load("nope")
