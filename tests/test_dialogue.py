@@ -294,3 +294,43 @@ def test_other_bad_arguments_raise():
         dlg.slot_value_split("order_id", "12ab")
     with pytest.raises(ValueError, match="system must be a str or None"):
         dlg.to_chat_text(dlg.generate_dialogues(1)[0], system=3)
+
+
+def test_judge_accepts_every_reference_reply_and_rejects_wrong_ones():
+
+    turns = [
+        t for d in dlg.generate_dialogues(300, split="heldout") for _, t in dlg.assistant_prompts(d)
+    ]
+    assert all(dlg.judge_reply(t, t.text)[0] for t in turns)
+    acts = {t.act for t in turns}
+    assert acts == {"greet", "request", "answer", "close"}
+    for turn in turns:
+        wrong = {
+            "request": "请问您的订单号是多少？"
+            if turn.request_slot != "order_id"
+            else "请问是哪个城市？",
+            "answer": turn.text.replace(next(iter(turn.slots.values()), "#"), "某某"),
+            "greet": "请问您的订单号是多少？",
+            "close": "好的。",
+        }[turn.act]
+        assert not dlg.judge_reply(turn, wrong)[0], (turn, wrong)
+    with pytest.raises(ValueError, match="judges assistant turns"):
+        dlg.judge_reply(dlg.generate_dialogues(1)[0].turns[0], "x")
+
+
+def test_random_values_are_made_up_and_deterministic():
+
+    first = dlg.generate_dialogues(50, seed=3, random_values=True)
+    assert [dlg.to_chat_text(d) for d in first] == [
+        dlg.to_chat_text(d) for d in dlg.generate_dialogues(50, seed=3, random_values=True)
+    ]
+    known = {
+        v
+        for slot in ("product", "city", "date", "reason")
+        for s in dlg.SPLITS
+        for v in dlg.value_pool(slot, s)
+    }
+    values = [
+        v for d in first for _, slots in d.goals for slot, v in slots.items() if slot != "order_id"
+    ]
+    assert values and sum(v in known for v in values) <= len(values) // 20

@@ -34,7 +34,9 @@ __all__ = [
     "chat_corpus",
     "dialogue_to_dict",
     "generate_dialogues",
+    "judge_reply",
     "parse_chat_text",
+    "random_slot_value",
     "sample_slot_value",
     "slot_value_split",
     "to_chat_text",
@@ -678,6 +680,7 @@ _P_GREETING = 0.4
 _P_SECOND_GOAL = 0.3
 _P_CLOSING = 0.5
 _HELDOUT_EVERY = 4  # every 4th item of each pool / template group goes to the held-out split
+_RANDOM_LENGTHS = {"product": (2, 5), "city": (2, 3), "date": (2, 5), "reason": (4, 10)}
 
 
 @dataclass(frozen=True)
@@ -759,6 +762,22 @@ _THANKS_POOL = _partition(_THANKS)
 _CONNECTOR_POOL = _partition(_CONNECTORS)
 _SLOT_PHRASE_POOL = {slot: _partition(phrases) for slot, phrases in _SLOT_PHRASES.items()}
 _VALUE_POOL = {slot: _partition(values) for slot, values in _VALUES.items()}
+
+
+# Characters of the training split's phrasings and values: half of a made-up value's characters.
+_COMMON_CHARS = "".join(
+    sorted(
+        {
+            c
+            for text in (
+                *(t for parts in _INTENT_POOL.values() for t in parts["train"]),
+                *(v for pool in _VALUE_POOL.values() for v in pool["train"]),
+            )
+            for c in text
+            if "\u4e00" <= c <= "\u9fa5"
+        }
+    )
+)
 
 
 def user_templates(split: str) -> dict[str, tuple[str, ...]]:
@@ -868,7 +887,24 @@ def _goal_turns(
     return turns
 
 
-def _dialogue(rng: random.Random, split: str, dialogue_id: str) -> Dialogue:
+def random_slot_value(slot: str, rng: random.Random) -> str:
+    """A made-up value of ``slot``: random Chinese characters (an order id: random digits).
+
+    Training on such values teaches a model to copy what the user said instead of memorising a
+    short list of cities or products, so it can handle values it has never seen.
+    """
+    if _check_slot(slot) == "order_id":
+        return sample_slot_value(slot, rng, "train")
+    low, high = _RANDOM_LENGTHS[slot]
+    return "".join(
+        rng.choice(_COMMON_CHARS) if rng.random() < 0.5 else chr(rng.randint(0x4E00, 0x9FA5))
+        for _ in range(rng.randint(low, high))
+    )
+
+
+def _dialogue(
+    rng: random.Random, split: str, dialogue_id: str, random_values: bool = False
+) -> Dialogue:
     """Draw one dialogue: optional greeting, one or two goals, optional thanks and closing."""
     turns: list[Turn] = []
     if rng.random() < _P_GREETING:
@@ -881,7 +917,12 @@ def _dialogue(rng: random.Random, split: str, dialogue_id: str) -> Dialogue:
         intents.append(rng.choice([i for i in TASK_INTENTS if not used & set(REQUIRED_SLOTS[i])]))
     goals = []
     for k, intent in enumerate(intents):
-        slots = {slot: sample_slot_value(slot, rng, split) for slot in REQUIRED_SLOTS[intent]}
+        slots = {
+            slot: random_slot_value(slot, rng)
+            if random_values
+            else sample_slot_value(slot, rng, split)
+            for slot in REQUIRED_SLOTS[intent]
+        }
         goals.append((intent, slots))
         turns += _goal_turns(rng, split, intent, slots, first=k == 0)
     if rng.random() < _P_CLOSING:
@@ -890,17 +931,21 @@ def _dialogue(rng: random.Random, split: str, dialogue_id: str) -> Dialogue:
     return Dialogue(dialogue_id, split, tuple(goals), tuple(turns))
 
 
-def generate_dialogues(n: int, seed: int = 0, split: str = "train") -> list[Dialogue]:
+def generate_dialogues(
+    n: int, seed: int = 0, split: str = "train", random_values: bool = False
+) -> list[Dialogue]:
     """Generate ``n`` dialogues with pairwise distinct chat text, deterministically from ``seed``.
 
-    A shorter run is a prefix of a longer one with the same seed and split.
+    A shorter run is a prefix of a longer one with the same seed and split. ``random_values``
+    replaces the split's slot values by made-up ones (``random_slot_value``), for training.
     """
     if not isinstance(n, int) or isinstance(n, bool) or n < 0:
         raise ValueError(f"n must be a non-negative int (0, 1, 2, ...), got {n!r}")
     if not isinstance(seed, int) or isinstance(seed, bool):
         raise ValueError(f"seed must be an int, got {seed!r}")
     _check_split(split)
-    rng = random.Random(f"{split}:{seed}")  # the splits draw independent streams
+    # the splits draw independent streams
+    rng = random.Random(f"{split}:{seed}:random" if random_values else f"{split}:{seed}")
     dialogues: list[Dialogue] = []
     seen: set[str] = set()
     attempts, max_attempts = 0, 20 * n + 100
@@ -908,7 +953,9 @@ def generate_dialogues(n: int, seed: int = 0, split: str = "train") -> list[Dial
         if attempts == max_attempts:
             raise RuntimeError(f"could not draw {n} distinct dialogues in {max_attempts} attempts")
         attempts += 1
-        dialogue = _dialogue(rng, split, f"{split}-{seed}-{len(dialogues):06d}")
+        dialogue = _dialogue(
+            rng, split, f"{split}-{seed}-{len(dialogues):06d}", random_values=random_values
+        )
         text = to_chat_text(dialogue)
         if text not in seen:
             seen.add(text)
@@ -974,3 +1021,52 @@ def dialogue_to_dict(dialogue: Dialogue) -> dict:
         "goals": [{"intent": intent, "slots": dict(slots)} for intent, slots in dialogue.goals],
         "turns": [dataclasses.asdict(turn) for turn in dialogue.turns],
     }
+
+
+# What a reply must contain to fit its turn: the slot a request asks for, the intent an answer is
+# for (besides every slot value the user gave), and the words of a greeting or a closing.
+_REQUEST_WORDS = {
+    "order_id": "订单号",
+    "product": "商品",
+    "city": "城市",
+    "date": "日期",
+    "reason": "原因",
+}
+_ANSWER_WORDS = {
+    "order_status": "状态",
+    "shipping_time": "送达",
+    "return_refund": "退款",
+    "change_address": "地址",
+    "business_hours": "营业时间",
+    "product_recommendation": "推荐",
+    "complaint": "工单",
+}
+_CLOSING_WORDS = ("不客气", "再见", "愉快", "随时")
+
+
+def judge_reply(turn: Turn, reply: str) -> tuple[bool, str]:
+    """Whether ``reply`` does what assistant ``turn`` had to do, and why not.
+
+    A request must ask for the missing slot and no other; an answer must be about the right intent
+    and state every slot value the user gave (the values of the held-out split are unseen in
+    training, so this tests copying); a greeting must offer help; a closing must close.
+    """
+    if turn.role != "assistant":
+        raise ValueError(f"judge_reply judges assistant turns, got a {turn.role!r} turn")
+    asked = [slot for slot, word in _REQUEST_WORDS.items() if word in reply]
+    if turn.act == "request":
+        if asked != [turn.request_slot]:
+            return False, f"should ask for {turn.request_slot}, asks for {asked or 'nothing'}"
+        return True, ""
+    if turn.act == "answer":
+        missing = [slot for slot, value in turn.slots.items() if value not in reply]
+        if missing:
+            return False, f"does not state {missing}"
+        if _ANSWER_WORDS[turn.intent] not in reply:
+            return False, f"is not an answer about {turn.intent}"
+        return True, ""
+    if turn.act == "greet":
+        ok = "请问" in reply and not asked
+        return ok, "" if ok else "should greet and offer help"
+    ok = any(word in reply for word in _CLOSING_WORDS)
+    return ok, "" if ok else "should close the conversation"
