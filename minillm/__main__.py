@@ -2,6 +2,7 @@
 
 python -m minillm train --recipe shakespeare-char [--device cpu] [--out runs/shakespeare]
 torchrun --nproc_per_node=2 -m minillm train --recipe shakespeare-char-gpu
+python -m minillm chat [--model chat-zh] [--strategy greedy|beam|sample]
 """
 
 from __future__ import annotations
@@ -40,6 +41,52 @@ def _train(args) -> int:
     return 0
 
 
+QUIT_WORDS = ("bye", "quit", "exit")
+
+
+def _load_chat_model(name: str):
+    """A shipped model by name, or a checkpoint folder (model.safetensors + tokenizer.json)."""
+    from pathlib import Path
+
+    from minillm import pretrained
+    from minillm.models import GPT
+    from minillm.tokenizers import Tokenizer
+
+    folder = Path(name)
+    if (folder / "model.safetensors").is_file():
+        return GPT.from_checkpoint(folder), Tokenizer.load(folder / "tokenizer.json")
+    return pretrained.load(name)
+
+
+def interact(session, read=input, write=print) -> None:
+    """The outline's interact loop: "User: " in, streamed "Assistant: " out, until a quit word,
+    end of input (Ctrl-D) or Ctrl-C."""
+    while True:
+        try:
+            user_input = read("User: ")
+        except (EOFError, KeyboardInterrupt):
+            write("")
+            break
+        if user_input.strip().lower() in QUIT_WORDS:
+            break
+        write("Assistant: ", end="", flush=True)
+        try:
+            for piece in session.stream(user_input):
+                write(piece, end="", flush=True)
+        except KeyboardInterrupt:  # stop this reply, keep the conversation
+            write(" …", end="")
+        write("")
+    write("Assistant: Goodbye!")
+
+
+def _chat(args) -> int:
+    from minillm.chat import ChatSession
+
+    model, tokenizer = _load_chat_model(args.model)
+    interact(ChatSession(model, tokenizer, strategy=args.strategy))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """Parse the command line and run the chosen command."""
     parser = argparse.ArgumentParser(prog="python -m minillm", description=__doc__.splitlines()[0])
@@ -49,9 +96,12 @@ def main(argv: list[str] | None = None) -> int:
     train.add_argument("--device", default=None, help="cpu, cuda, cuda:N or mps (default: best)")
     train.add_argument("--out", default=None, help="folder for the best checkpoint and tokenizer")
     train.add_argument("--stop-at-val", type=float, default=None, help="stop at this val loss")
+    chat = commands.add_parser("chat", help="talk to a chat model in the terminal")
+    chat.add_argument("--model", default="chat-zh", help="shipped model name or checkpoint folder")
+    chat.add_argument("--strategy", default="greedy", choices=["greedy", "beam", "sample"])
     args = parser.parse_args(argv)
     try:
-        return _train(args)
+        return _chat(args) if args.command == "chat" else _train(args)
     except ValueError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2

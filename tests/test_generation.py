@@ -282,7 +282,7 @@ def test_bad_prompts_are_clear_value_errors():
         generate(model, [[1, 99]])
     with pytest.raises(ValueError, match=r"torch\.long"):
         generate(model, torch.ones(1, 3))
-    with pytest.raises(ValueError, match="prompt must be a str"):
-        list(stream(model, None, [1, 2]))
+    with pytest.raises(ValueError, match="prompt must be a str or a list of token ids"):
+        list(stream(model, None, (1, 2)))
     with pytest.raises(ValueError, match="pad on the left"):
         generate(model, torch.tensor([[1, 2]]), attention_mask=torch.tensor([[1, 0]]))

@@ -23,21 +23,25 @@ from minillm.generation.steppers import stepper_for
 def stream(
     model: nn.Module,
     tokenizer,
-    prompt: str,
+    prompt: str | list[int],
     config: GenerationConfig | None = None,
     generator: torch.Generator | None = None,
     **kwargs,
 ) -> Iterator[str]:
-    """Yield the continuation of ``prompt`` piece by piece (greedy or sampling, one prompt).
-
-    Joining the pieces gives the decoded output up to (not including) a stop string or EOS.
+    """Yield the continuation of ``prompt`` (text, or token ids) piece by piece (greedy or
+    sampling, one prompt). Joining the pieces gives the decoded output up to (not including) a
+    stop string or EOS.
     """
-    if not isinstance(prompt, str):
-        raise ValueError(f"prompt must be a str, got {type(prompt).__name__}")
+    if isinstance(prompt, str):
+        prompt = tokenizer.encode(prompt)
+    elif not isinstance(prompt, list) or not all(isinstance(t, int) for t in prompt):
+        raise ValueError(
+            f"prompt must be a str or a list of token ids, got {type(prompt).__name__}"
+        )
     config = GenerationConfig.from_kwargs(config, **kwargs)
     if config.num_beams > 1 or config.num_return_sequences > 1:
         raise ValueError("stream yields one sequence: use num_beams=1 and num_return_sequences=1")
-    ids, _ = prepare_prompts([tokenizer.encode(prompt)], None, None, model_vocab_size(model))
+    ids, _ = prepare_prompts([prompt], None, None, model_vocab_size(model))
     ids = ids.to(next(model.parameters()).device)
     decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
     stops = config.stop_strings

@@ -1,0 +1,183 @@
+"""A multi-turn chat with a GPT: dialogue state, memory that fits the context window, streaming
+replies, and feedback that changes how later replies are decoded.
+
+The model sees the chat template: an optional ``<|system|>`` message, then the most recent turns
+that fit in its context. Turns that no longer fit are dropped, but the facts the user stated in
+them (name, order id, city …) stay in a small memory that is written into the system message, so
+the model can still use them. Any string is accepted; input the model cannot use gets a clear
+message instead of an exception.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import torch
+
+from minillm.data.dialogue import ASSISTANT_TOKEN, END_TOKEN, SYSTEM_TOKEN, USER_TOKEN
+from minillm.finetune import chat_prompt, strip_markup
+from minillm.generation import GenerationConfig, generate
+from minillm.generation import stream as stream_tokens
+
+MAX_INPUT_CHARS = 500  # longer messages are cut: the tail would not fit the model's context anyway
+EMPTY_MESSAGE = "请输入您的问题，例如：我的快递到哪了？"
+NOT_UNDERSTOOD = "抱歉，我没有理解您的意思，可以换个说法吗？"
+
+# Decoding strategies the session can choose between; feedback decides which it prefers.
+STRATEGIES = {
+    "greedy": {},
+    "beam": {"num_beams": 3},
+    "sample": {"do_sample": True, "temperature": 0.7, "top_p": 0.9},
+}
+
+# Facts worth remembering across dropped turns: (name, pattern whose group 1 is the value).
+FACT_PATTERNS = (
+    ("姓名", re.compile(r"我(?:叫|的名字是|姓)([\u4e00-\u9fa5A-Za-z]{1,8}?)(?:[，。,.!！ ]|$)")),
+    ("订单号", re.compile(r"(?<!\d)(\d{10})(?!\d)")),
+    ("手机号", re.compile(r"(?<!\d)(1\d{10})(?!\d)")),
+)
+
+
+def clean_input(text) -> str:
+    """User text made safe for the template: control characters, chat markup and extra
+    whitespace removed, at most ``MAX_INPUT_CHARS`` characters. Non-strings become ""."""
+    if not isinstance(text, str):
+        return ""
+    text = "".join(" " if unicodedata.category(c)[0] == "C" else c for c in text)
+    text = text.encode("utf-8", errors="replace").decode("utf-8")  # lone surrogates
+    return " ".join(strip_markup(text).split())[:MAX_INPUT_CHARS]
+
+
+def extract_facts(text: str) -> dict[str, str]:
+    """Facts stated in one user message, e.g. {"订单号": "1234567890"}."""
+    return {name: m.group(1) for name, pattern in FACT_PATTERNS if (m := pattern.search(text))}
+
+
+@dataclass
+class Turn:
+    """One message of the session; assistant turns record how they were decoded and their rating."""
+
+    role: str
+    text: str
+    strategy: str | None = None
+    rating: int = 0
+
+
+@dataclass
+class ChatSession:
+    """A conversation with ``model`` (a GPT trained on the chat template) through ``tokenizer``.
+
+    ``send(text)`` returns the reply, ``stream(text)`` yields it piece by piece; ``rate(i, ±1)``
+    scores assistant turn ``i``, and later replies use the strategy with the best score;
+    ``reset()`` starts a new conversation (the learned preferences stay).
+    """
+
+    model: torch.nn.Module
+    tokenizer: object
+    system: str | None = None
+    max_new_tokens: int = 80
+    strategy: str = "greedy"
+    seed: int = 0
+    turns: list[Turn] = field(default_factory=list)
+    facts: dict[str, str] = field(default_factory=dict)
+    scores: dict[str, int] = field(default_factory=lambda: dict.fromkeys(STRATEGIES, 0))
+
+    def __post_init__(self):
+        if self.strategy not in STRATEGIES:
+            raise ValueError(f"strategy must be one of {sorted(STRATEGIES)}, got {self.strategy!r}")
+        self.end_id = self.tokenizer.special_tokens.get(END_TOKEN)
+        if self.end_id is None:
+            raise ValueError(
+                f"the tokenizer has no {END_TOKEN} token: not a chat model's tokenizer"
+            )
+        self.generator = torch.Generator().manual_seed(self.seed)
+
+    # -- state ---------------------------------------------------------------------------------
+    def reset(self) -> None:
+        """Forget the conversation and the facts; keep the strategy scores."""
+        self.turns.clear()
+        self.facts.clear()
+
+    def rate(self, turn: int, score: int) -> None:
+        """Rate assistant turn ``turn`` (an index into ``turns``, negative counts from the end)
+        with +1 or -1; the strategy that produced it gains or loses that much."""
+        if score not in (1, -1):
+            raise ValueError(f"score must be +1 or -1, got {score!r}")
+        if not -len(self.turns) <= turn < len(self.turns) or self.turns[turn].role != "assistant":
+            raise ValueError(f"turn {turn} is not an assistant turn of this session")
+        target = self.turns[turn]
+        self.scores[target.strategy] += score - target.rating
+        target.rating = score
+        best = max(self.scores.values())
+        if self.scores[self.strategy] < best:  # switch to the best-liked strategy
+            self.strategy = max(STRATEGIES, key=lambda s: (self.scores[s], s == self.strategy))
+
+    def settings(self) -> GenerationConfig:
+        """The decoding settings of the session's current strategy."""
+        return GenerationConfig(
+            max_new_tokens=self.max_new_tokens,
+            eos_token_id=self.end_id,
+            stop_strings=(USER_TOKEN, ASSISTANT_TOKEN, SYSTEM_TOKEN),  # a new turn: stop there
+            **STRATEGIES[self.strategy],
+        )
+
+    # -- prompt ----------------------------------------------------------------------------------
+    def prompt_ids(self) -> list[int]:
+        """Token ids of the prompt: system message with remembered facts, then the newest turns
+        that fit in the context with room left for the reply."""
+        budget = self.model.config.block_size - self.max_new_tokens
+        messages = [(t.role, t.text) for t in self.turns]
+        while True:
+            dropped = len(self.turns) - len(messages)
+            system = self._system_message(remember=dropped > 0)
+            ids = self.tokenizer.encode(chat_prompt(messages, system=system))
+            if len(ids) <= budget or len(messages) <= 1:
+                return ids[-budget:]
+            messages = messages[2:] if len(messages) > 2 else messages[1:]
+
+    def _system_message(self, remember: bool) -> str | None:
+        parts = [self.system] if self.system else []
+        if remember and self.facts:
+            parts.append("已知：" + "；".join(f"{k}{v}" for k, v in self.facts.items()))
+        return "。".join(parts) or None
+
+    # -- talking ---------------------------------------------------------------------------------
+    def send(self, text) -> str:
+        """Add the user's message and return the assistant's reply."""
+        return "".join(self.stream(text))
+
+    def stream(self, text) -> Iterator[str]:
+        """Add the user's message and yield the reply piece by piece as it is generated."""
+        message = clean_input(text)
+        if not message:
+            yield EMPTY_MESSAGE
+            return
+        self.facts.update(extract_facts(message))
+        self.turns.append(Turn("user", message))
+        config = self.settings()
+        pieces = []
+        if config.num_beams > 1:  # beam search finishes before it can show anything
+            pieces.append(self._beam_reply(config))
+            yield pieces[-1]
+        else:
+            for piece in stream_tokens(
+                self.model, self.tokenizer, self.prompt_ids(), config, generator=self.generator
+            ):
+                pieces.append(piece)
+                yield piece
+        reply = "".join(pieces).strip()
+        if not reply:
+            reply = NOT_UNDERSTOOD
+            yield reply
+        self.turns.append(Turn("assistant", reply, strategy=self.strategy))
+
+    def _beam_reply(self, config: GenerationConfig) -> str:
+        ids = self.prompt_ids()
+        out = generate(self.model, [ids], config=config, tokenizer=self.tokenizer)
+        text = self.tokenizer.decode([t for t in out[0, len(ids) :].tolist() if t != self.end_id])
+        for marker in config.stop_strings:
+            text = text.split(marker)[0]
+        return text
