@@ -23,7 +23,14 @@ install: $(STAMP)
 
 # torch rule: keep a torch that is already importable (Colab, CUDA machines: the venv then sees the
 # system site-packages); otherwise install the CPU wheel torch==2.13.0 before anything can pull CUDA.
+# Browser tests drive Debian's chromium, and Chinese text needs a CJK font: installed with apt
+# where they are missing and apt is usable (tests that need them skip elsewhere).
 $(STAMP): pyproject.toml requirements.txt
+	@if ! command -v chromium >/dev/null || ! fc-list 2>/dev/null | grep -q "Noto Sans CJK"; then \
+	    if command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then \
+	        apt-get update -qq && apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
+	    else echo "note: chromium / fonts-noto-cjk missing and apt unavailable: browser tests skip"; fi; \
+	fi
 	@if $(PYTHON) -c "import torch" 2>/dev/null; then \
 	    echo "using the torch already installed"; $(PYTHON) -m venv --system-site-packages $(VENV); \
 	else $(PYTHON) -m venv $(VENV); fi

@@ -1,0 +1,5 @@
+"""Notebook widgets: a chat box for a ChatSession and a viewer of a GPT's attention."""
+
+from minillm.widgets.attention import AttentionViewer
+
+__all__ = ["AttentionViewer"]

@@ -1,0 +1,86 @@
+"""The attention viewer: its numbers are the model's, and its static HTML works in a real browser
+with no kernel and no network (Debian chromium driven by Playwright)."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+import torch
+
+from minillm.models import GPT, GPTConfig
+from minillm.tokenizers import BPETokenizer
+from minillm.widgets import AttentionViewer
+
+TEXT = "床前明月光，疑是地上霜。"
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+BROWSER_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                "--disable-component-update", "--disable-sync"]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def viewer():
+    tokenizer = BPETokenizer().train(TEXT * 10, 256 + 12)
+    torch.manual_seed(0)
+    model = GPT(GPTConfig(tokenizer.vocab_size, 32, 2, 3, 12)).eval()
+    return AttentionViewer(model, tokenizer, TEXT), model, tokenizer
+
+
+def test_weights_are_the_models(viewer):
+    view, model, tokenizer = viewer
+    ids = torch.tensor([tokenizer.encode(TEXT)])
+    _, _, attentions = model(ids, return_attention=True)
+    for layer in range(2):
+        torch.testing.assert_close(view.matrix(layer, 1), attentions[layer][0, 1])
+        torch.testing.assert_close(view.matrix(layer), attentions[layer][0].mean(0))
+    assert view.tokens[:3] == ["床₁", "床₂", "床₃"] and any("月" in t for t in view.tokens)
+    with pytest.raises(ValueError, match="head must be in"):
+        view.matrix(0, 3)
+    with pytest.raises(ValueError, match="layer must be in"):
+        view.matrix(2)
+    with pytest.raises(ValueError, match="non-empty str"):
+        AttentionViewer(model, tokenizer, "")
+
+
+def test_live_widget_redraws_on_head_change(viewer):
+    view = viewer[0]
+    box = view.widget()
+    layer, head = box.children[0].children
+    html = box.children[1]
+    before = html.value
+    head.value = 2
+    assert html.value != before and "<script" not in html.value and "月" in html.value
+    layer.value = 1
+    assert html.value == view.widget().children[1].value.replace(
+        view.heat_html(0), view.heat_html(1, 2)
+    )
+
+
+def test_static_html_in_a_real_browser(viewer, tmp_path):
+    sync_api = pytest.importorskip("playwright.sync_api")
+    if not shutil.which("chromium") and not __import__("os").path.exists(CHROMIUM):
+        pytest.skip("chromium is not installed (make install installs it)")
+    view = viewer[0]
+    page_file = tmp_path / "attention.html"
+    view.save(page_file)
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=BROWSER_ARGS)
+        page = browser.new_page()
+        errors = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.on(
+            "request", lambda r: errors.append(r.url) if not r.url.startswith("file:") else None
+        )
+        page.goto(page_file.as_uri())
+        t = len(view.tokens)
+        assert page.locator(".mlv-heat td").count() == t * t
+        page.select_option(".mlv-layer", "1")
+        page.select_option(".mlv-head", "2")
+        shown = page.eval_on_selector_all(".mlv-heat td", "cells => cells.map(c => +c.dataset.w)")
+        expected = view.matrix(1, 2).flatten().tolist()
+        assert max(abs(a - b) for a, b in zip(shown, expected)) < 1e-3
+        assert "月" in page.inner_text(".mlv-heat")
+        page.hover(".mlv-links .mlv-col:first-child .mlv-tok >> nth=3")
+        assert 1 <= page.locator(".mlv-links svg line").count() <= t  # only token 3's lines
+        browser.close()
+    assert errors == []  # no script error, nothing fetched from the network
