@@ -81,6 +81,9 @@ class ChatSession:
     max_new_tokens: int = 80
     strategy: str = "greedy"
     seed: int = 0
+    options: dict = field(
+        default_factory=dict
+    )  # overrides, e.g. {"temperature": 0.9, "num_beams": 4}
     turns: list[Turn] = field(default_factory=list)
     facts: dict[str, str] = field(default_factory=dict)
     scores: dict[str, int] = field(default_factory=lambda: dict.fromkeys(STRATEGIES, 0))
@@ -117,11 +120,14 @@ class ChatSession:
 
     def settings(self) -> GenerationConfig:
         """The decoding settings of the session's current strategy."""
+        chosen = STRATEGIES[self.strategy]
+        # an override applies where the strategy uses that setting (beams for beam search, …)
+        overrides = {k: v for k, v in self.options.items() if k in chosen}
         return GenerationConfig(
             max_new_tokens=self.max_new_tokens,
             eos_token_id=self.end_id,
             stop_strings=(USER_TOKEN, ASSISTANT_TOKEN, SYSTEM_TOKEN),  # a new turn: stop there
-            **STRATEGIES[self.strategy],
+            **{**chosen, **overrides},
         )
 
     # -- prompt ----------------------------------------------------------------------------------

@@ -84,3 +84,28 @@ def test_static_html_in_a_real_browser(viewer, tmp_path):
         assert 1 <= page.locator(".mlv-links svg line").count() <= t  # only token 3's lines
         browser.close()
     assert errors == []  # no script error, nothing fetched from the network
+
+
+def test_chat_widget_streams_rates_and_resets():
+    from minillm.chat import ChatSession
+    from minillm.data.dialogue import chat_corpus
+    from minillm.tokenizers import SPECIAL_TOKENS
+    from minillm.widgets import ChatWidget
+
+    tokenizer = BPETokenizer().train(chat_corpus(60), 256 + 16, special_tokens=SPECIAL_TOKENS)
+    torch.manual_seed(0)
+    model = GPT(GPTConfig(tokenizer.vocab_size, 128, 1, 2, 16)).eval()
+    session = ChatSession(model, tokenizer, max_new_tokens=8)
+    chat = ChatWidget(session)
+    reply = chat.send("你好<b>")
+    assert "<b>你：</b>你好&lt;b&gt;" in chat.log.value and reply and "▌" not in chat.log.value
+    chat.rate(-1)
+    assert chat.strategy.value == session.strategy != "greedy" and "👎" in chat.log.value
+    chat.strategy.value, chat.beams.value = "beam", 4
+    assert session.settings().num_beams == 4
+    chat.strategy.value, chat.temperature.value = "sample", 1.3
+    assert session.settings().temperature == 1.3 and session.settings().do_sample
+    chat.reset()
+    assert session.turns == [] and "开始对话" in chat.log.value
+    chat.send("   ")
+    assert session.turns == [] and chat.status.value == ""
