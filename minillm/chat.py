@@ -91,12 +91,15 @@ class ChatSession:
     def __post_init__(self):
         if self.strategy not in STRATEGIES:
             raise ValueError(f"strategy must be one of {sorted(STRATEGIES)}, got {self.strategy!r}")
-        self.end_id = self.tokenizer.special_tokens.get(END_TOKEN)
-        if self.end_id is None:
+        specials = self.tokenizer.special_tokens
+        if END_TOKEN not in specials:
             raise ValueError(
                 f"the tokenizer has no {END_TOKEN} token: not a chat model's tokenizer"
             )
+        markers = (END_TOKEN, USER_TOKEN, ASSISTANT_TOKEN, SYSTEM_TOKEN)
+        self.stop_ids = [specials[m] for m in markers if m in specials]
         self.generator = torch.Generator().manual_seed(self.seed)
+        self.last_prompt: list[int] = []  # the token ids the model saw for the latest reply
 
     # -- state ---------------------------------------------------------------------------------
     def reset(self) -> None:
@@ -125,8 +128,7 @@ class ChatSession:
         overrides = {k: v for k, v in self.options.items() if k in chosen}
         return GenerationConfig(
             max_new_tokens=self.max_new_tokens,
-            eos_token_id=self.end_id,
-            stop_strings=(USER_TOKEN, ASSISTANT_TOKEN, SYSTEM_TOKEN),  # a new turn: stop there
+            eos_token_id=self.stop_ids,  # <|end|>, or the start of a new message
             **{**chosen, **overrides},
         )
 
@@ -164,13 +166,14 @@ class ChatSession:
         self.facts.update(extract_facts(message))
         self.turns.append(Turn("user", message))
         config = self.settings()
+        self.last_prompt = self.prompt_ids()
         pieces = []
         if config.num_beams > 1:  # beam search finishes before it can show anything
             pieces.append(self._beam_reply(config))
             yield pieces[-1]
         else:
             for piece in stream_tokens(
-                self.model, self.tokenizer, self.prompt_ids(), config, generator=self.generator
+                self.model, self.tokenizer, self.last_prompt, config, generator=self.generator
             ):
                 pieces.append(piece)
                 yield piece
@@ -181,9 +184,6 @@ class ChatSession:
         self.turns.append(Turn("assistant", reply, strategy=self.strategy))
 
     def _beam_reply(self, config: GenerationConfig) -> str:
-        ids = self.prompt_ids()
-        out = generate(self.model, [ids], config=config, tokenizer=self.tokenizer)
-        text = self.tokenizer.decode([t for t in out[0, len(ids) :].tolist() if t != self.end_id])
-        for marker in config.stop_strings:
-            text = text.split(marker)[0]
-        return text
+        ids = self.last_prompt
+        out = generate(self.model, [ids], config=config)[0, len(ids) :].tolist()
+        return self.tokenizer.decode([t for t in out if t not in self.stop_ids])

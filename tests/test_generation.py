@@ -286,3 +286,17 @@ def test_bad_prompts_are_clear_value_errors():
         list(stream(model, None, (1, 2)))
     with pytest.raises(ValueError, match="pad on the left"):
         generate(model, torch.tensor([[1, 2]]), attention_mask=torch.tensor([[1, 0]]))
+
+
+def test_several_eos_ids_equal_hf():
+    hf, ours = hf_pair(4)
+    path = generate(ours, PROMPT, max_new_tokens=6)[0, 4:].tolist()
+    eos = [path[3], path[1]]  # two tokens the greedy path meets
+    for kwargs in (dict(), dict(num_beams=3, num_return_sequences=2)):
+        kwargs.update(max_new_tokens=10, eos_token_id=eos, pad_token_id=VOCAB - 1)
+        expected = hf_generate(hf, do_sample=False, **kwargs)
+        got = generate(ours, PROMPT, **kwargs)
+        assert torch.equal(got, expected), kwargs
+        assert (got[:, 4:, None] == torch.tensor(eos)).any()
+    with pytest.raises(ValueError, match="eos_token_id must be"):
+        generate(ours, PROMPT, eos_token_id=[1, "x"])

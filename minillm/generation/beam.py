@@ -33,7 +33,8 @@ def beam_search(
     stepper, prompt: torch.Tensor, config: GenerationConfig, tokenizer=None
 ) -> BeamResult:
     """Beam search from one 1-D ``prompt``; returns ``num_return_sequences`` hypotheses."""
-    nb, lp, eos = config.num_beams, config.length_penalty, config.eos_token_id
+    nb, lp = config.num_beams, config.length_penalty
+    eos = torch.tensor(config.eos_ids, dtype=torch.long, device=prompt.device)
     processors = build_processors(config)
     prompt_len = prompt.size(0)
     seqs = prompt.repeat(nb, 1)
@@ -48,14 +49,14 @@ def beam_search(
         log_probs = apply_processors(processors, seqs, torch.log_softmax(logits.float(), dim=-1))
         vocab = log_probs.size(-1)
         total = (log_probs + running[:, None]).reshape(-1)
-        # 2·nb candidates: even if nb of them end with EOS, nb can still run on.
-        top_scores, top_index = torch.topk(total, 2 * nb)
+        # Enough candidates that nb can still run on even if the best ones all end with an EOS.
+        top_scores, top_index = torch.topk(total, max(2, 1 + len(eos)) * nb)
         parents, tokens = top_index // vocab, top_index % vocab
         candidates = torch.cat([seqs[parents], tokens[:, None]], dim=1)
         generated = candidates.size(1) - prompt_len
         done = stop(candidates)
-        if eos is not None:
-            done |= tokens == eos
+        if len(eos):
+            done |= torch.isin(tokens, eos)
         if generated >= config.max_new_tokens:
             done[:] = True
         # Only the nb best candidates may become finished hypotheses.

@@ -27,7 +27,7 @@ class GenerationConfig:
     length_penalty: float = 1.0
     early_stopping: bool | str = False
     num_return_sequences: int = 1
-    eos_token_id: int | None = None
+    eos_token_id: int | list[int] | None = None  # one id, or several: any of them ends a sequence
     pad_token_id: int | None = None
     stop_strings: tuple[str, ...] = ()
     use_cache: bool = True
@@ -71,11 +71,26 @@ class GenerationConfig:
             )
         if self.num_beams > 1 and self.do_sample:
             raise ValueError("beam search with sampling is not supported: set do_sample=False")
+        eos = self.eos_token_id
+        ids = (
+            [eos] if isinstance(eos, int) else list(eos) if isinstance(eos, (list, tuple)) else None
+        )
+        if eos is not None and (
+            not ids
+            or not all(isinstance(i, int) and not isinstance(i, bool) and i >= 0 for i in ids)
+        ):
+            raise ValueError(f"eos_token_id must be a token id, a list of ids or None, got {eos!r}")
         if isinstance(self.stop_strings, str):
             self.stop_strings = (self.stop_strings,)
         self.stop_strings = tuple(self.stop_strings)
         if any(not isinstance(s, str) or not s for s in self.stop_strings):
             raise ValueError(f"stop_strings must be non-empty str, got {self.stop_strings!r}")
+
+    @property
+    def eos_ids(self) -> tuple[int, ...]:
+        """The end-of-sequence ids as a tuple (empty when there is none)."""
+        eos = self.eos_token_id
+        return () if eos is None else (eos,) if isinstance(eos, int) else tuple(eos)
 
     @classmethod
     def from_kwargs(cls, config: GenerationConfig | None = None, **kwargs) -> GenerationConfig:

@@ -81,8 +81,9 @@ def iter_next_tokens(
 ) -> Iterator[torch.Tensor]:
     """Yield the (batch,) next tokens step by step; finished rows get the pad token."""
     processors = build_processors(config)
-    eos, pad = config.eos_token_id, config.pad_token_id
-    pad = eos if pad is None else pad
+    eos = torch.tensor(config.eos_ids, dtype=torch.long, device=ids.device)
+    pad = config.pad_token_id
+    pad = config.eos_ids[0] if pad is None and config.eos_ids else pad
     stop = StopStrings(config.stop_strings, tokenizer, ids.size(1))
     unfinished = torch.ones(ids.size(0), dtype=torch.bool, device=ids.device)
     tokens = ids
@@ -98,8 +99,8 @@ def iter_next_tokens(
             next_tokens = torch.where(unfinished, next_tokens, pad)
         tokens = torch.cat([tokens, next_tokens[:, None]], dim=1)
         yield next_tokens
-        if eos is not None:
-            unfinished &= next_tokens != eos
+        if len(eos):
+            unfinished &= ~torch.isin(next_tokens, eos)
         if config.stop_strings:
             unfinished &= ~stop(tokens)
         if not bool(unfinished.any()) or step == config.max_new_tokens - 1:
@@ -164,8 +165,7 @@ def generate(
 def pad_rows(rows: list[torch.Tensor], config: GenerationConfig, left: bool) -> torch.Tensor:
     """Stack 1-D id tensors of different lengths, padding with pad (or EOS) on the given side."""
     width = max(len(r) for r in rows)
-    fill = config.pad_token_id if config.pad_token_id is not None else config.eos_token_id
-    fill = -1 if fill is None else fill
+    fill = config.pad_token_id if config.pad_token_id is not None else (config.eos_ids or (-1,))[0]
     out = torch.full((len(rows), width), fill, dtype=torch.long, device=rows[0].device)
     for i, r in enumerate(rows):
         if left:

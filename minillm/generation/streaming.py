@@ -55,7 +55,7 @@ def stream(
         loop_config = GenerationConfig.from_kwargs(config, stop_strings=())
         for token in iter_next_tokens(stepper, ids, None, loop_config, generator):
             token = int(token)
-            if token == config.eos_token_id:
+            if token in config.eos_ids:
                 break
             pending += decoder.decode(tokenizer.vocab[token])
             cut = min((pending.find(s) for s in stops if s in pending), default=-1)
