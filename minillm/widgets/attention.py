@@ -8,9 +8,9 @@ live ipywidgets version for a running kernel.
 
 from __future__ import annotations
 
+import hashlib
 import html
 import json
-import uuid
 from importlib import resources
 
 import torch
@@ -100,7 +100,6 @@ class AttentionViewer:
     # -- the static, self-contained view ----------------------------------------------------------
     def to_html(self) -> str:
         """One HTML fragment with the data, the style and the script inlined."""
-        uid = "mlv-" + uuid.uuid4().hex[:8]
         data = {
             "tokens": self.tokens,
             "weights": [
@@ -112,6 +111,7 @@ class AttentionViewer:
         style = (asset / "attention.css").read_text(encoding="utf-8")
         script = (asset / "attention.js").read_text(encoding="utf-8")
         payload = json.dumps(data, ensure_ascii=False).replace("</", "<\\/")
+        uid = "mlv-" + hashlib.sha1(payload.encode()).hexdigest()[:10]  # same data, same page
         return (
             f'<div class="mlv-attn" id="{uid}"><style>{style}</style>'
             f'<script type="application/json" class="mlv-data">{payload}</script>'
