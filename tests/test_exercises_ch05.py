@@ -42,3 +42,17 @@ def test_reader_exceptions_become_verdicts(capsys):
 def test_inverted_mask_with_right_shape_fails(capsys):
     ch05.check_padding_mask(lambda src, pad_id: (src == pad_id)[:, None, None, :])
     assert capsys.readouterr().out.startswith("❌")
+
+
+def test_chat_checks(capsys):
+    import re
+
+    def find(pattern):
+        return lambda text: m.group(1) if (m := re.search(pattern, text)) else None
+
+    ch05.check_should_quit(lambda text: text.strip().lower() in ("bye", "quit", "exit"))
+    ch05.check_find_order_id(find(r"(?<!\d)(\d{10})(?!\d)"))
+    ch05.check_should_quit(lambda text: text.lower() in ("bye", "quit", "exit"))  # spaces break it
+    ch05.check_find_order_id(find(r"(\d{10})"))  # also cuts 10 digits out of a longer number
+    lines = capsys.readouterr().out.splitlines()
+    assert [line[0] for line in lines] == ["✅", "✅", "❌", "❌"]

@@ -69,3 +69,36 @@ def check_token_accuracy(fn) -> None:
         return None
 
     run_check("练习 3 不计填充的词元准确率", check)
+
+
+def check_should_quit(fn) -> None:
+    """``fn(text)`` is True for bye/quit/exit in any case, with spaces around, and False otherwise."""
+
+    def check():
+        cases = {"bye": True, "QUIT": True, "  Exit \n": True, "bye bye": False, "exit?": False,
+                 "": False, "再见": False, "quitting": False}  # fmt: skip
+        for text, want in cases.items():
+            got = fn(text)
+            if bool(got) != want or not isinstance(got, bool):
+                return (
+                    f"should_quit({text!r}) 应为 {want}，你的结果是 {got!r}（忽略大小写和首尾空白）"
+                )
+        return None
+
+    run_check("练习 4 退出指令", check)
+
+
+def check_find_order_id(fn) -> None:
+    """``fn(text)`` is the first 10-digit number that is not part of a longer one, else None."""
+    from minillm.chat import extract_facts
+
+    def check():
+        cases = ["订单号3729104856", "单号：3729104856，谢谢", "电话13812345678", "123456789",
+                 "37291048560", "a3729104856b", "两个 1111111111 和 2222222222", "没有"]  # fmt: skip
+        for text in cases:
+            want, got = extract_facts(text).get("订单号"), fn(text)
+            if got != want:
+                return f"find_order_id({text!r}) 应为 {want!r}，你的结果是 {got!r}（10 位数字，前后不能紧挨着别的数字）"
+        return None
+
+    run_check("练习 5 提取订单号", check)

@@ -1,0 +1,145 @@
+"""Train the shipped "chat-zh" model and judge it on held-out dialogues.
+
+A byte-level BPE is trained on Tang poems plus training-split dialogues; a GPT is pretrained on the
+poems (general text), then fine-tuned (SFT, loss on the assistant's tokens only) on synthetic
+customer-service dialogues, half of them with made-up slot values so that it learns to copy what
+the user said. ``judge`` replays held-out dialogues (phrasings and slot values unseen in training)
+and checks every reply with ``minillm.data.dialogue.judge_reply``.
+
+    python -m minillm.pretrained.train_chat_zh [--device cpu] [--out minillm/pretrained/chat-zh]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from pathlib import Path
+
+import torch
+
+from minillm.data import RandomWindows, load_corpus, train_val_split
+from minillm.data.dialogue import (
+    END_TOKEN,
+    assistant_prompts,
+    chat_corpus,
+    generate_dialogues,
+    judge_reply,
+    to_chat_text,
+)
+from minillm.finetune import SFTBatches
+from minillm.generation import generate
+from minillm.models import GPT, GPTConfig
+from minillm.tokenizers import SPECIAL_TOKENS, BPETokenizer
+from minillm.training import TrainConfig, Trainer
+from minillm.utils import get_device, seed_everything
+
+SETTINGS = {
+    "vocab_size": 2048,
+    "model": {"block_size": 384, "n_layer": 4, "n_head": 4, "n_embd": 192, "dropout": 0.0},
+    "pretrain": {"steps": 600, "batch_size": 16, "block_size": 128, "lr": 2e-3},
+    "sft": {"steps": 6000, "batch_size": 16, "lr": 1.5e-3, "dialogues": 20000},
+}
+
+
+def poems_text() -> str:
+    """The Tang poems' text, one poem per line (titles and authors dropped)."""
+    return "\n".join(line.split("\t")[2] for line in load_corpus("tang_poems").splitlines())
+
+
+@torch.no_grad()
+def reply(model, tokenizer, prompt: str, max_new_tokens: int = 80) -> str:
+    """The model's greedy reply to a chat prompt ending in ``<|assistant|>``, up to ``<|end|>``."""
+    end = tokenizer.special_tokens[END_TOKEN]
+    ids = tokenizer.encode(prompt)[-(model.config.block_size - max_new_tokens) :]
+    out = generate(model, [ids], max_new_tokens=max_new_tokens, eos_token_id=end)
+    new = [t for t in out[0, len(ids) :].tolist() if t != end]
+    return tokenizer.decode(new)
+
+
+def judge(model, tokenizer, n: int = 200, seed: int = 0) -> dict:
+    """Replay ``n`` held-out dialogues turn by turn; the share of replies that fit their turn."""
+    passed, total, failures, by_act = 0, 0, [], {}
+    for dialogue in generate_dialogues(n, seed=seed, split="heldout"):
+        for prompt, turn in assistant_prompts(dialogue):
+            text = reply(model, tokenizer, prompt)
+            ok, why = judge_reply(turn, text)
+            passed, total = passed + ok, total + 1
+            good, seen = by_act.get(turn.act, (0, 0))
+            by_act[turn.act] = (good + ok, seen + 1)
+            if not ok and len(failures) < 20:
+                failures.append({"reference": turn.text, "reply": text, "why": why})
+    return {
+        "dialogues": n,
+        "replies": total,
+        "pass_rate": passed / total,
+        "by_act": {act: good / seen for act, (good, seen) in sorted(by_act.items())},
+        "failures": failures,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--device", default=None)
+    parser.add_argument("--out", default=str(Path(__file__).parent / "chat-zh"))
+    args = parser.parse_args()
+    device = get_device(args.device)
+    seed_everything(0)
+    start = time.perf_counter()
+    s = SETTINGS
+    poems = poems_text()
+    train_dialogues = chat_corpus(s["sft"]["dialogues"] // 2, seed=0)
+    made_up = "\n".join(
+        to_chat_text(d) for d in generate_dialogues(s["sft"]["dialogues"] // 2, random_values=True)
+    )
+    tokenizer = BPETokenizer().train(
+        poems[:600_000] + "\n" + train_dialogues[:300_000], s["vocab_size"], SPECIAL_TOKENS
+    )
+    print(f"tokenizer: {tokenizer.vocab_size} tokens ({time.perf_counter() - start:.0f} s)")
+
+    model = GPT(GPTConfig(vocab_size=tokenizer.vocab_size, **s["model"])).to(device)
+    p = s["pretrain"]
+    poem_ids = torch.tensor(tokenizer.encode(poems[:2_000_000]))
+    poem_train, poem_val = train_val_split(poem_ids)
+    config = TrainConfig(max_steps=p["steps"], lr=p["lr"], min_lr=p["lr"] / 10, warmup_steps=100,
+                         eval_every=p["steps"] // 3, eval_iters=10)  # fmt: skip
+    history = Trainer(
+        model,
+        RandomWindows(poem_train, p["block_size"], p["batch_size"], seed=0, device=device),
+        config,
+        RandomWindows(poem_val, p["block_size"], p["batch_size"], seed=1, device=device),
+    ).fit()
+    print(f"pretrain: val loss {history.val_loss[-1]:.3f} ({time.perf_counter() - start:.0f} s)")
+
+    f = s["sft"]
+    texts = train_dialogues.splitlines() + made_up.splitlines()
+    val_texts = chat_corpus(500, seed=1, split="heldout").splitlines()
+    max_len = model.config.block_size
+    config = TrainConfig(max_steps=f["steps"], lr=f["lr"], min_lr=f["lr"] / 10, warmup_steps=100,
+                         eval_every=f["steps"] // 5, eval_iters=10)  # fmt: skip
+    trainer = Trainer(
+        model,
+        SFTBatches(texts, tokenizer, max_len, f["batch_size"], seed=0, device=device),
+        config,
+        SFTBatches(val_texts, tokenizer, max_len, f["batch_size"], seed=1, device=device),
+    )
+    history = trainer.fit()
+    print(f"sft: held-out loss {history.val_loss[-1]:.3f} ({time.perf_counter() - start:.0f} s)")
+
+    model.eval()
+    result = judge(model, tokenizer)
+    print(f"judge: {result['pass_rate']:.1%} of {result['replies']} replies in "
+          f"{result['dialogues']} held-out dialogues; by act {result['by_act']}")  # fmt: skip
+    out = Path(args.out)
+    trainer.save_model(out)
+    tokenizer.save(out / "tokenizer.json")
+    info = json.loads((out / "config.json").read_text(encoding="utf-8"))
+    info.update(settings=s, judge=result, seconds=round(time.perf_counter() - start))
+    (out / "config.json").write_text(
+        json.dumps(info, ensure_ascii=False, indent=2), encoding="utf-8"
+    )
+    print(f"saved to {out} ({time.perf_counter() - start:.0f} s)")
+
+
+if __name__ == "__main__":
+    main()
