@@ -28,3 +28,14 @@ def test_missing_checkpoint_names_what_exists():
         ValueError, match=r"no pretrained model 'nope'; available: \[.*'shakespeare-char'"
     ):
         pretrained.load("nope")
+
+
+def test_chat_zh_loads_and_answers_in_the_chat_template():
+    from minillm.chat import ChatSession
+
+    model, tokenizer = pretrained.load("chat-zh")
+    info = json.loads((pretrained.PRETRAINED_DIR / "chat-zh" / "config.json").read_text())
+    assert info["judge"]["dialogues"] >= 200 and 0.0 < info["judge"]["pass_rate"] <= 1.0
+    chat = ChatSession(model, tokenizer)
+    assert "请问" in chat.send("你好")  # a greeting that offers help
+    assert "订单号" in chat.send("我的快递怎么还没到？")  # asks for the missing order id
