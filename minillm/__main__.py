@@ -3,6 +3,7 @@
 python -m minillm train --recipe shakespeare-char [--device cpu] [--out runs/shakespeare]
 torchrun --nproc_per_node=2 -m minillm train --recipe shakespeare-char-gpu
 python -m minillm chat [--model chat-zh] [--strategy greedy|beam|sample]
+python -m minillm generate --model shakespeare-char --prompt "ROMEO:" [--temperature 0.8 --top-p 0.9]
 """
 
 from __future__ import annotations
@@ -87,6 +88,29 @@ def _chat(args) -> int:
     return 0
 
 
+def _generate(args) -> int:
+    import torch
+
+    from minillm.generation import GenerationConfig, stream
+
+    model, tokenizer = _load_chat_model(args.model)
+    sample = args.temperature is not None or args.top_k is not None or args.top_p is not None
+    config = GenerationConfig(
+        max_new_tokens=args.max_new_tokens,
+        do_sample=sample,
+        temperature=args.temperature or 1.0,
+        top_k=args.top_k,
+        top_p=args.top_p or 1.0,
+    )
+    prompt = args.prompt.encode().decode("unicode_escape") if args.escapes else args.prompt
+    print(prompt, end="", flush=True)
+    generator = torch.Generator().manual_seed(args.seed)
+    for piece in stream(model, tokenizer, prompt, config, generator=generator):
+        print(piece, end="", flush=True)
+    print()
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """Parse the command line and run the chosen command."""
     parser = argparse.ArgumentParser(prog="python -m minillm", description=__doc__.splitlines()[0])
@@ -99,9 +123,19 @@ def main(argv: list[str] | None = None) -> int:
     chat = commands.add_parser("chat", help="talk to a chat model in the terminal")
     chat.add_argument("--model", default="chat-zh", help="shipped model name or checkpoint folder")
     chat.add_argument("--strategy", default="greedy", choices=["greedy", "beam", "sample"])
+    gen = commands.add_parser("generate", help="continue a prompt with a model (greedy or sampled)")
+    gen.add_argument("--model", default="shakespeare-char", help="shipped model name or folder")
+    gen.add_argument("--prompt", default="\n", help="text to continue")
+    gen.add_argument("--escapes", action="store_true", help=r"read \n and \t in --prompt")
+    gen.add_argument("--max-new-tokens", type=int, default=200)
+    gen.add_argument("--temperature", type=float, default=None, help="sample at this temperature")
+    gen.add_argument("--top-k", type=int, default=None, help="sample from the k most likely")
+    gen.add_argument("--top-p", type=float, default=None, help="sample from the nucleus of mass p")
+    gen.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
+    commands_by_name = {"chat": _chat, "generate": _generate, "train": _train}
     try:
-        return _chat(args) if args.command == "chat" else _train(args)
+        return commands_by_name[args.command](args)
     except ValueError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2

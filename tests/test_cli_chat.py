@@ -105,3 +105,16 @@ def test_chat_exits_cleanly_on_eof_and_ctrl_c(model_dir, how):
         term.proc.send_signal(signal.SIGINT)
     out = term.expect("Assistant: Goodbye!")
     assert term.close() == 0 and "Traceback" not in out
+
+
+def test_generate_command_prints_the_library_output(capsys):
+    from minillm import pretrained
+    from minillm.__main__ import main
+    from minillm.generation import generate
+
+    assert main(["generate", "--prompt", "ROMEO:", "--max-new-tokens", "30"]) == 0
+    model, tokenizer = pretrained.load("shakespeare-char")
+    ids = generate(model, [tokenizer.encode("ROMEO:")], max_new_tokens=30)
+    assert capsys.readouterr().out == tokenizer.decode(ids[0].tolist()) + "\n"
+    assert main(["generate", "--top-p", "1.5"]) == 2
+    assert "top_p must be in (0, 1]" in capsys.readouterr().err
