@@ -12,6 +12,7 @@ import hashlib
 import html
 import json
 from importlib import resources
+from pathlib import Path
 
 import torch
 
@@ -124,8 +125,6 @@ class AttentionViewer:
 
     def save(self, path) -> None:
         """Write a standalone HTML page that opens in any browser, offline."""
-        from pathlib import Path
-
         page = ('<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">'
                 f"<title>attention</title></head><body>{self.to_html()}</body></html>")  # fmt: skip
         Path(path).write_text(page, encoding="utf-8")
