@@ -9,12 +9,21 @@ JUPYTERHUB_URL ?=
 # Notebook kernels started by jupyter-book and nbval must be this venv's Python.
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 export PYTHONHASHSEED := 0
+# Saved outputs reproduce bit for bit only where every CPU runs the same kernels with the same number of
+# threads: pin ATen, MKL and oneDNN to their AVX2 code paths (an AVX-512 CPU would otherwise round
+# differently) and use 2 threads. GPU kernels are not affected. Override with e.g. `make test THREADS=8`.
+THREADS ?= 2
+export OMP_NUM_THREADS := $(THREADS)
+export ATEN_CPU_CAPABILITY := avx2
+export MKL_CBWR := AVX2
+export ONEDNN_MAX_CPU_ISA := AVX2
 
-.PHONY: help install book test lint lab bench clean distclean
+.PHONY: help install book outputs test lint lab bench clean distclean
 
 help:
 	@echo "make book   execute every notebook and render the site to _build/html"
 	@echo "make test   unit tests, cross-checks, and nbval on every notebook"
+	@echo "make outputs  execute every notebook in place, saving the outputs nbval compares against"
 	@echo "make lab    JupyterLab on the notebooks"
 	@echo "make bench  every benchmark in bench/, each printing ours next to a reference"
 	@echo "make clean  remove build outputs (make distclean also removes .venv)"
@@ -49,6 +58,10 @@ else
 	$(BIN)/jupyter-book build . --config _config.hub.yml --warningiserror --keep-going
 endif
 	@echo "The site is at file://$(CURDIR)/_build/html/index.html"
+
+# After editing a chapter: its saved outputs are what nbval checks, so they come from this environment.
+outputs: $(STAMP)
+	$(BIN)/jupyter nbconvert --to notebook --execute --inplace notebooks/*.ipynb
 
 test: $(STAMP) lint
 	$(BIN)/python -m pytest tests notebooks --nbval --nbval-sanitize-with tests/nbval_sanitize.cfg \
