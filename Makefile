@@ -5,6 +5,8 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 # A JupyterHub address for the launch button, e.g. `make book JUPYTERHUB_URL=https://hub.example.edu`.
 JUPYTERHUB_URL ?=
+# The notebooks `make outputs` and `make nbval` act on, e.g. NOTEBOOKS=notebooks/ch03_algorithms.ipynb.
+NOTEBOOKS ?= notebooks/*.ipynb
 
 # Notebook kernels started by jupyter-book and nbval must be this venv's Python.
 export PATH := $(CURDIR)/$(BIN):$(PATH)
@@ -18,12 +20,13 @@ export ATEN_CPU_CAPABILITY := avx2
 export MKL_CBWR := AVX2
 export ONEDNN_MAX_CPU_ISA := AVX2
 
-.PHONY: help install book outputs test lint lab bench clean distclean
+.PHONY: help install book outputs nbval test lint lab bench clean distclean
 
 help:
 	@echo "make book   execute every notebook and render the site to _build/html"
 	@echo "make test   unit tests, cross-checks, and nbval on every notebook"
-	@echo "make outputs  execute every notebook in place, saving the outputs nbval compares against"
+	@echo "make outputs  execute the notebooks in place, saving the outputs nbval compares against"
+	@echo "make nbval  re-run the notebooks and compare every cell with its saved outputs"
 	@echo "make lab    JupyterLab on the notebooks"
 	@echo "make bench  every benchmark in bench/, each printing ours next to a reference"
 	@echo "make clean  remove build outputs (make distclean also removes .venv)"
@@ -61,7 +64,11 @@ endif
 
 # After editing a chapter: its saved outputs are what nbval checks, so they come from this environment.
 outputs: $(STAMP)
-	$(BIN)/jupyter nbconvert --to notebook --execute --inplace notebooks/*.ipynb
+	$(BIN)/jupyter nbconvert --to notebook --execute --inplace $(NOTEBOOKS)
+
+nbval: $(STAMP)
+	$(BIN)/python -m pytest $(NOTEBOOKS) --nbval --nbval-sanitize-with tests/nbval_sanitize.cfg \
+	    --nbval-current-env -p no:cacheprovider
 
 test: $(STAMP) lint
 	$(BIN)/python -m pytest tests notebooks --nbval --nbval-sanitize-with tests/nbval_sanitize.cfg \
