@@ -72,7 +72,8 @@ class ChatSession:
 
     ``send(text)`` returns the reply, ``stream(text)`` yields it piece by piece; ``rate(i, ±1)``
     scores assistant turn ``i``, and later replies use the strategy with the best score;
-    ``reset()`` starts a new conversation (the learned preferences stay).
+    ``reset()`` starts a new conversation (the learned preferences stay). ``max_messages`` keeps
+    only the newest messages in the prompt, as a small model trained on short dialogues needs.
     """
 
     model: torch.nn.Module
@@ -81,6 +82,7 @@ class ChatSession:
     max_new_tokens: int = 80
     strategy: str = "greedy"
     seed: int = 0
+    max_messages: int | None = None  # newest messages in the prompt at most (None: all that fit)
     options: dict = field(
         default_factory=dict
     )  # overrides, e.g. {"temperature": 0.9, "num_beams": 4}
@@ -89,6 +91,10 @@ class ChatSession:
     scores: dict[str, int] = field(default_factory=lambda: dict.fromkeys(STRATEGIES, 0))
 
     def __post_init__(self):
+        if self.max_messages is not None and (
+            not isinstance(self.max_messages, int) or self.max_messages < 1
+        ):
+            raise ValueError(f"max_messages must be None or an int ≥ 1, got {self.max_messages!r}")
         if self.strategy not in STRATEGIES:
             raise ValueError(f"strategy must be one of {sorted(STRATEGIES)}, got {self.strategy!r}")
         specials = self.tokenizer.special_tokens
@@ -135,9 +141,11 @@ class ChatSession:
     # -- prompt ----------------------------------------------------------------------------------
     def prompt_ids(self) -> list[int]:
         """Token ids of the prompt: system message with remembered facts, then the newest turns
-        that fit in the context with room left for the reply."""
+        that fit in the context with room left for the reply (at most ``max_messages``)."""
         budget = self.model.config.block_size - self.max_new_tokens
-        messages = [(t.role, t.text) for t in self.turns]
+        messages = [(t.role, t.text) for t in self.turns][-(self.max_messages or len(self.turns)) :]
+        while len(messages) > 1 and messages[0][0] == "assistant":  # start with the user
+            messages = messages[1:]
         while True:
             dropped = len(self.turns) - len(messages)
             system = self._system_message(remember=dropped > 0)

@@ -6,7 +6,14 @@ from __future__ import annotations
 import pytest
 import torch
 
-from minillm.chat import EMPTY_MESSAGE, MAX_INPUT_CHARS, ChatSession, clean_input, extract_facts
+from minillm.chat import (
+    EMPTY_MESSAGE,
+    MAX_INPUT_CHARS,
+    ChatSession,
+    Turn,
+    clean_input,
+    extract_facts,
+)
 from minillm.data.dialogue import chat_corpus
 from minillm.models import GPT, GPTConfig
 from minillm.tokenizers import SPECIAL_TOKENS, BPETokenizer
@@ -56,6 +63,28 @@ def test_prompt_fits_and_facts_outlive_dropped_turns(parts):
         "王小明" not in chat.turns[-1].text and "1234567890" not in prompt.split("<|user|>", 1)[1]
     )
     assert prompt.startswith("<|system|>已知：姓名王小明；订单号1234567890<|end|>")
+
+
+@pytest.mark.parametrize("limit", [1, 2, 3, 4])
+def test_max_messages_keeps_the_newest_messages_and_the_facts(parts, limit):
+    tokenizer = parts[1]
+    chat = session(parts, max_messages=limit)
+    for text in ["我叫王小明", "订单号是1234567890", "发货了吗？"]:
+        chat.send(text)
+    chat.turns.append(Turn("user", "到哪了？"))
+    prompt = tokenizer.decode(chat.prompt_ids())
+    shown = [t.text for t in chat.turns[-limit:]]
+    shown = shown[1:] if limit % 2 == 0 else shown  # an even limit would start on the assistant
+    # the messages shown, then the <|assistant|> that asks for the reply
+    assert prompt.count("<|user|>") + prompt.count("<|assistant|>") == len(shown) + 1
+    assert prompt.endswith("<|user|>到哪了？<|end|><|assistant|>")
+    assert prompt.startswith("<|system|>已知：姓名王小明；订单号1234567890<|end|>")
+
+
+@pytest.mark.parametrize("bad", [0, -1, 2.5, "3"])
+def test_max_messages_is_checked(parts, bad):
+    with pytest.raises(ValueError, match="max_messages must be None or an int ≥ 1"):
+        session(parts, max_messages=bad)
 
 
 def test_stream_equals_send_and_reset(parts):
