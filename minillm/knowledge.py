@@ -78,9 +78,11 @@ class TripleStore:
 
     def learn(self, text: str, subject: str = "用户", turn: int | None = None) -> list[Triple]:
         """Add the facts stated in one user message; return the triples that were new or changed."""
-        found = dict(extract_facts(text)) if isinstance(text, str) else {}
+        if not isinstance(text, str):
+            return []
+        found = extract_facts(text)
         for predicate, values in _ENTITIES.items():
-            if isinstance(text, str) and (hit := next((v for v in values if v in text), None)):
+            if hit := next((v for v in values if v in text), None):
                 found[predicate] = hit
         learned = []
         for predicate, obj in found.items():
