@@ -20,6 +20,8 @@ import torch
 from torch import distributed as dist
 from torch.nn import functional as F
 
+from minillm.utils import positive_int
+
 
 @dataclass
 class History:
@@ -57,13 +59,8 @@ class TrainConfig:
     progress: bool = False
 
     def __post_init__(self):
-        def positive_int(name):
-            value = getattr(self, name)
-            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-                raise ValueError(f"{name} must be a positive int, got {value!r}")
-
         for name in ("max_steps", "grad_accum", "eval_every", "eval_iters"):
-            positive_int(name)
+            positive_int(name, getattr(self, name))
         if not self.lr > 0:
             raise ValueError(f"lr must be > 0, got {self.lr!r}")
         if not 0 <= self.min_lr <= self.lr:

@@ -29,6 +29,13 @@ if "google.colab" in sys.modules and importlib.util.find_spec("minillm") is None
     sys.path.insert(0, target)"""
 
 
+def positive_int(name: str, value) -> int:
+    """``value`` if it is an int >= 1 (not a bool), else a ValueError naming ``name``."""
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        raise ValueError(f"{name} must be a positive int, got {value!r}")
+    return value
+
+
 def in_colab() -> bool:
     """True when running inside Google Colab (its kernel imports ``google.colab``)."""
     return "google.colab" in sys.modules

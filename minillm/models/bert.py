@@ -15,7 +15,8 @@ from torch import nn
 from torch.nn import functional as F
 
 from minillm.attention import padding_mask
-from minillm.models.seq2seq import Encoder, _positive_int
+from minillm.models.seq2seq import Encoder
+from minillm.utils import positive_int
 
 IGNORE_INDEX = -100  # nn.CrossEntropyLoss's default ignore_index
 
@@ -48,15 +49,15 @@ class BertModel(nn.Module):
         super().__init__()
         if not 0.0 <= dropout < 1.0:
             raise ValueError(f"dropout must be in [0, 1), got {dropout!r}")
-        self.vocab_size = _positive_int("vocab_size", vocab_size)
-        self.max_len = _positive_int("max_len", max_len)
-        _positive_int("d_model", d_model)
-        if d_model % _positive_int("nhead", nhead):
+        self.vocab_size = positive_int("vocab_size", vocab_size)
+        self.max_len = positive_int("max_len", max_len)
+        positive_int("d_model", d_model)
+        if d_model % positive_int("nhead", nhead):
             raise ValueError(f"d_model ({d_model}) must be divisible by nhead ({nhead})")
         self.token_embedding = nn.Embedding(vocab_size, d_model)
         self.position_embedding = nn.Embedding(max_len, d_model)
         self.segment_embedding = nn.Embedding(
-            _positive_int("type_vocab_size", type_vocab_size), d_model
+            positive_int("type_vocab_size", type_vocab_size), d_model
         )
         self.norm = nn.LayerNorm(d_model, eps=layer_norm_eps)
         self.dropout = nn.Dropout(dropout)
@@ -182,7 +183,7 @@ def mask_tokens(
     """
     if not 0.0 < mlm_probability < 1.0:
         raise ValueError(f"mlm_probability must be in (0, 1), got {mlm_probability!r}")
-    _positive_int("vocab_size", vocab_size)
+    positive_int("vocab_size", vocab_size)
     if not 0 <= mask_id < vocab_size:
         raise ValueError(f"mask_id must be in [0, {vocab_size}), got {mask_id!r}")
     if ids.dtype != torch.long:

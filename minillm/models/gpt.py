@@ -19,6 +19,7 @@ from torch.nn import functional as F
 
 from minillm.attention import KVCache, StaticKVCache, padding_mask
 from minillm.models.transformer import ACTIVATIONS, Block
+from minillm.utils import positive_int
 
 
 @dataclass
@@ -36,9 +37,7 @@ class GPTConfig:
 
     def __post_init__(self):
         for name in ("vocab_size", "block_size", "n_layer", "n_head", "n_embd"):
-            value = getattr(self, name)
-            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-                raise ValueError(f"{name} must be a positive int, got {value!r}")
+            positive_int(name, getattr(self, name))
         if self.n_embd % self.n_head:
             raise ValueError(f"n_embd ({self.n_embd}) must be divisible by n_head ({self.n_head})")
         if not 0.0 <= self.dropout < 1.0:

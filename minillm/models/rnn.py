@@ -10,13 +10,9 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from minillm.utils import positive_int
+
 CELLS = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}
-
-
-def _positive_int(name: str, value) -> int:
-    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-        raise ValueError(f"{name} must be a positive int, got {value!r}")
-    return value
 
 
 class RNNLM(nn.Module):
@@ -36,13 +32,13 @@ class RNNLM(nn.Module):
             raise ValueError(f"cell must be one of {sorted(CELLS)}, got {cell!r}")
         if not 0.0 <= dropout < 1.0:
             raise ValueError(f"dropout must be in [0, 1), got {dropout!r}")
-        self.vocab_size = _positive_int("vocab_size", vocab_size)
+        self.vocab_size = positive_int("vocab_size", vocab_size)
         self.cell = cell
-        self.embedding = nn.Embedding(vocab_size, _positive_int("embedding_dim", embedding_dim))
+        self.embedding = nn.Embedding(vocab_size, positive_int("embedding_dim", embedding_dim))
         self.rnn = CELLS[cell](
             embedding_dim,
-            _positive_int("hidden_dim", hidden_dim),
-            _positive_int("num_layers", num_layers),
+            positive_int("hidden_dim", hidden_dim),
+            positive_int("num_layers", num_layers),
             batch_first=True,
             dropout=dropout if num_layers > 1 else 0.0,
         )

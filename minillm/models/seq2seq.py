@@ -18,12 +18,7 @@ from torch import nn
 
 from minillm.attention import MultiHeadAttention, causal_mask
 from minillm.models.transformer import FeedForward
-
-
-def _positive_int(name: str, value) -> int:
-    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-        raise ValueError(f"{name} must be a positive int, got {value!r}")
-    return value
+from minillm.utils import positive_int
 
 
 def _check_ids(name: str, ids: torch.Tensor) -> None:
@@ -66,7 +61,7 @@ class PositionalEncoding(nn.Module):
 
     def __init__(self, d_model: int, max_len: int = 512, dropout: float = 0.0):
         super().__init__()
-        position = torch.arange(_positive_int("max_len", max_len)).unsqueeze(1)
+        position = torch.arange(positive_int("max_len", max_len)).unsqueeze(1)
         div = torch.exp(torch.arange(0, d_model, 2) * (-math.log(10000.0) / d_model))
         pe = torch.zeros(max_len, d_model)
         pe[:, 0::2] = torch.sin(position * div)
@@ -177,7 +172,7 @@ class Encoder(nn.Module):
 
     def __init__(self, num_layers: int, d_model: int, nhead: int, **layer_kwargs):
         super().__init__()
-        _positive_int("num_layers", num_layers)
+        positive_int("num_layers", num_layers)
         self.layers = nn.ModuleList(
             EncoderLayer(d_model, nhead, **layer_kwargs) for _ in range(num_layers)
         )
@@ -196,7 +191,7 @@ class Decoder(nn.Module):
 
     def __init__(self, num_layers: int, d_model: int, nhead: int, **layer_kwargs):
         super().__init__()
-        _positive_int("num_layers", num_layers)
+        positive_int("num_layers", num_layers)
         self.layers = nn.ModuleList(
             DecoderLayer(d_model, nhead, **layer_kwargs) for _ in range(num_layers)
         )
@@ -232,9 +227,9 @@ class Seq2SeqTransformer(nn.Module):
         super().__init__()
         if not 0.0 <= dropout < 1.0:
             raise ValueError(f"dropout must be in [0, 1), got {dropout!r}")
-        self.vocab_size = _positive_int("vocab_size", vocab_size)
-        self.d_model = _positive_int("d_model", d_model)
-        _positive_int("nhead", nhead)
+        self.vocab_size = positive_int("vocab_size", vocab_size)
+        self.d_model = positive_int("d_model", d_model)
+        positive_int("nhead", nhead)
         if d_model % nhead:
             raise ValueError(f"d_model ({d_model}) must be divisible by nhead ({nhead})")
         self.embedding = nn.Embedding(vocab_size, d_model)
@@ -308,7 +303,7 @@ def greedy_decode(
     The encoder runs once and its ``memory`` is reused at every step; a finished sequence is padded
     with ``eos_id``. Call ``model.eval()`` first.
     """
-    _positive_int("max_len", max_len)
+    positive_int("max_len", max_len)
     memory = model.encode(src, src_mask)
     ys = torch.full((src.size(0), 1), bos_id, dtype=torch.long, device=src.device)
     done = torch.zeros(src.size(0), dtype=torch.bool, device=src.device)
