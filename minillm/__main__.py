@@ -4,6 +4,7 @@ python -m minillm train --recipe shakespeare-char [--device cpu] [--out runs/sha
 torchrun --nproc_per_node=2 -m minillm train --recipe shakespeare-char-gpu
 python -m minillm chat [--model chat-zh] [--strategy greedy|beam|sample]
 python -m minillm generate --model shakespeare-char --prompt "ROMEO:" [--temperature 0.8 --top-p 0.9]
+python -m minillm dm [--nlu-error 0.1] [--episodes 20000]   (play the user against a Q-learning agent)
 """
 
 from __future__ import annotations
@@ -88,6 +89,43 @@ def _chat(args) -> int:
     return 0
 
 
+def play_policy(chat, read=input, write=print) -> None:
+    """Terminal front end of a ``PolicyChat``: each reply with the state and the top Q-values."""
+    while True:
+        try:
+            text = read("你：")
+        except (EOFError, KeyboardInterrupt):
+            write("")
+            break
+        if text.strip().lower() in QUIT_WORDS:
+            break
+        reply = chat.send(text)
+        write(f"客服：{reply.text}")
+        write(f"  [{reply.state}]")
+        if reply.q_values:
+            best = sorted(reply.q_values.items(), key=lambda kv: -kv[1])[:4]
+            write(
+                "  Q: " + "  ".join(f"{'*' if a == reply.act else ''}{a}={q:.1f}" for a, q in best)
+            )
+        if reply.done:
+            write("  （对话结束，继续输入开始新对话）")
+
+
+def _dm(args) -> int:
+    import time
+
+    from minillm.rl import DialogueEnv, PolicyChat, train_agent
+
+    start = time.perf_counter()
+    print(
+        f"training Q-learning on {args.episodes} simulated dialogues (NLU error {args.nlu_error})"
+    )
+    agent = train_agent(DialogueEnv(nlu_error=args.nlu_error), args.episodes, seed=args.seed)
+    print(f"done in {time.perf_counter() - start:.1f} s; type bye to quit")
+    play_policy(PolicyChat(agent))
+    return 0
+
+
 def _generate(args) -> int:
     import torch
 
@@ -132,8 +170,12 @@ def main(argv: list[str] | None = None) -> int:
     gen.add_argument("--top-k", type=int, default=None, help="sample from the k most likely")
     gen.add_argument("--top-p", type=float, default=None, help="sample from the nucleus of mass p")
     gen.add_argument("--seed", type=int, default=0)
+    dm = commands.add_parser("dm", help="play the user against a Q-learning dialogue manager")
+    dm.add_argument("--nlu-error", type=float, default=0.1, help="simulated NLU error in training")
+    dm.add_argument("--episodes", type=int, default=20_000, help="training dialogues")
+    dm.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
-    commands_by_name = {"chat": _chat, "generate": _generate, "train": _train}
+    commands_by_name = {"chat": _chat, "dm": _dm, "generate": _generate, "train": _train}
     try:
         return commands_by_name[args.command](args)
     except ValueError as err:
