@@ -58,8 +58,12 @@ def test_chapter4_checks(capsys):
     ch04.check_laplace_prob(lambda c_hw, c_h, v: c_hw / c_h)
     ch04.check_perplexity_from_log2(lambda lp: -sum(lp) / len(lp))
     ch04.check_lstm_param_count(lambda e, h: 4 * h * (e + h))
+    ch04.check_q_update(lambda q, r, qn, a, g, t: q + a * (r + (0 if t else g * max(qn)) - q))
+    ch04.check_q_update(
+        lambda q, r, qn, a, g, t: q + a * (r + g * max(qn) - q)
+    )  # bootstraps always
     lines = capsys.readouterr().out.splitlines()
-    assert [line[0] for line in lines] == ["✅"] * 3 + ["❌"] * 3
+    assert [line[0] for line in lines] == ["✅"] * 3 + ["❌"] * 3 + ["✅", "❌"]
 
 
 def test_chapter3_checks(capsys):

@@ -70,6 +70,9 @@ OUTLINE = {
         "4.2 语言模型的概率建模",
         "4.2.1 n-gram语言模型",
         "4.2.2 神经网络语言模型",
+        "4.3 动态交互的数学建模",
+        "4.3.1 马尔可夫决策过程(Markov Decision Process)",
+        "4.3.2 强化学习(Reinforcement Learning)",
     ],
     "ch05_practice.ipynb": [
         "第5章 项目实践：代码实例和详细解释说明",

@@ -49,3 +49,31 @@ def check_lstm_param_count(fn) -> None:
         return None
 
     run_check("练习 3 LSTM 的参数量", check)
+
+
+def check_q_update(fn) -> None:
+    """``fn(q, reward, q_next, alpha, gamma, terminated)`` is one Q-learning update of Q(s, a):
+    q + α (r + γ max q_next · (1 − terminated) − q), compared with ``QLearningAgent.update``."""
+    import random
+
+    import numpy as np
+
+    from minillm.rl import QLearningAgent
+
+    def check():
+        rng = random.Random(0)
+        for terminated in (False, True, False, True):
+            q, r = rng.uniform(-5, 5), rng.uniform(-2, 2)
+            q_next = [rng.uniform(-5, 5) for _ in range(3)]
+            alpha, gamma = rng.choice((0.1, 0.5, 1.0)), rng.choice((0.9, 0.95))
+            agent = QLearningAgent(n_actions=3, gamma=gamma, alpha=alpha)
+            agent.Q = {(0,): np.array([q, 0.0, 0.0]), (1,): np.array(q_next)}
+            agent.visits[(0,)] = np.zeros(3, dtype=np.int64)
+            agent.update((0,), 0, r, (1,), terminated)
+            want, got = float(agent.Q[(0,)][0]), fn(q, r, list(q_next), alpha, gamma, terminated)
+            if not math.isclose(got, want, rel_tol=1e-9, abs_tol=1e-12):
+                end = "终止" if terminated else "未终止"
+                return f"{end}时（q={q:.3f}, r={r:.3f}, α={alpha}, γ={gamma}）应为 {want:.6f}，你的结果是 {got!r}"
+        return None
+
+    run_check("练习 4 Q-learning 更新", check)

@@ -78,7 +78,7 @@ class DialogueEnv(gym.Env):
         self._understood = True
         said = self.user.opening()
         self.state.update(self._hear(said, opening=True))
-        self.transcript = [("user", user_text(said, self.task))]
+        self.transcript = [("user", user_text(said, self.task))] if self.render_mode else []
         return self._obs(), self._info(False)
 
     def step(self, action):
@@ -87,10 +87,12 @@ class DialogueEnv(gym.Env):
         action = int(action)
         kind, slot = SYSTEM_ACTS[action].split("_")[0], action_slot(action, self.task)
         belief = dict(self.state.values)
-        self.transcript.append(("system", system_text(action, self.task, belief)))
+        if self.render_mode:  # the words cost time; training needs only the acts
+            self.transcript.append(("system", system_text(action, self.task, belief)))
         self.state.turn += 1
         said = self.user.respond(kind, slot, belief, self._understood)
-        self.transcript.append(("user", user_text(said, self.task, self.user.gave_up)))
+        if self.render_mode:
+            self.transcript.append(("user", user_text(said, self.task, self.user.gave_up)))
         terminated = kind == "close" or self.user.gave_up
         success = kind == "close" and self.user.answered
         truncated = False

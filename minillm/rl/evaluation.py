@@ -4,7 +4,9 @@ learning curves, and the comparison table of Q-learning against the baselines.""
 from __future__ import annotations
 
 import math
+import multiprocessing
 from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
 
 from minillm.rl.agents import QLearningAgent, RandomPolicy, RulePolicy, linear_decay, power_decay
 from minillm.rl.env import DialogueEnv
@@ -74,25 +76,35 @@ def learning_curve(env: DialogueEnv, episodes: int = 20_000, every: int = 1_000,
     return curve
 
 
+def _compare_one(error: float, seed: int, episodes: int, train_episodes: int) -> dict:
+    """One cell of ``compare``: train on this seed, then test the three policies."""
+    env = DialogueEnv(nlu_error=error)
+    policies = {
+        "Q-learning": train_agent(env, train_episodes, seed),
+        "rule": RulePolicy(),
+        "random": RandomPolicy(seed=seed),
+    }
+    return {name: evaluate(env, p, episodes, seed=1_000 + seed) for name, p in policies.items()}
+
+
 def compare(nlu_errors: Sequence[float] = (0.0, 0.1, 0.2), seeds: Sequence[int] = (0, 1, 2),
-            episodes: int = 500, train_episodes: int = 20_000) -> list[dict]:  # fmt: skip
+            episodes: int = 500, train_episodes: int = 20_000, workers: int = 1) -> list[dict]:  # fmt: skip
     """One row per (policy, NLU error): each metric's mean and 95 % half-width over ``seeds``;
-    every seed trains its own agent and plays its own ``episodes`` test dialogues."""
+    every seed trains its own agent and plays its own ``episodes`` test dialogues. ``workers``
+    processes share the (error, seed) cells; the results do not depend on it."""
+    jobs = [(e, s, episodes, train_episodes) for e in nlu_errors for s in seeds]
+    if workers > 1:
+        context = multiprocessing.get_context("spawn")  # no fork of a busy parent process
+        with ProcessPoolExecutor(workers, mp_context=context) as pool:
+            results = list(pool.map(_compare_one, *zip(*jobs)))
+    else:
+        results = [_compare_one(*job) for job in jobs]
     rows = []
     for error in nlu_errors:
-        per_policy: dict[str, list[dict]] = {"Q-learning": [], "rule": [], "random": []}
-        for seed in seeds:
-            env = DialogueEnv(nlu_error=error)
-            policies = {
-                "Q-learning": train_agent(env, train_episodes, seed),
-                "rule": RulePolicy(),
-                "random": RandomPolicy(seed=seed),
-            }
-            for name, policy in policies.items():
-                per_policy[name].append(evaluate(env, policy, episodes, seed=1_000 + seed))
-        for name, results in per_policy.items():
+        cells = [r for (e, *_), r in zip(jobs, results) if e == error]
+        for name in ("Q-learning", "rule", "random"):
             row = {"policy": name, "nlu_error": error}
             for m in METRICS:
-                row[m], row[f"{m}_ci"] = mean_ci([r[m] for r in results])
+                row[m], row[f"{m}_ci"] = mean_ci([cell[name][m] for cell in cells])
             rows.append(row)
     return rows
