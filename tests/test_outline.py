@@ -108,6 +108,21 @@ OUTLINE = {
         "6.3.2 个性化学习路径推荐",
         "6.3.3 互动式教学内容生成",
     ],
+    "ch07_resources.ipynb": [
+        "第7章 工具和资源推荐",
+        "7.1 开源框架",
+        "7.1.1 Transformers (Hugging Face)",
+        "7.1.2 Fairseq (Facebook)",
+        "7.1.3 OpenNMT (Harvard NLP)",
+        "7.2 预训练模型",
+        "7.2.1 BERT (Google)",
+        "7.2.2 GPT-2/3 (OpenAI)",
+        "7.2.3 RoBERTa (Facebook)",
+        "7.3 数据集",
+        "7.3.1 Wikipedia",
+        "7.3.2 Common Crawl",
+        "7.3.3 Reddit Comments",
+    ],
 }
 
 
