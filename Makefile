@@ -20,13 +20,15 @@ export ATEN_CPU_CAPABILITY := avx2
 export MKL_CBWR := AVX2
 export ONEDNN_MAX_CPU_ISA := AVX2
 
-.PHONY: help install book outputs nbval test lint lab bench clean distclean
+.PHONY: help install book outputs nbval student grade test lint lab bench clean distclean
 
 help:
 	@echo "make book   execute every notebook and render the site to _build/html"
 	@echo "make test   unit tests, cross-checks, and nbval on every notebook"
 	@echo "make outputs  execute the notebooks in place, saving the outputs nbval compares against"
 	@echo "make nbval  re-run the notebooks and compare every cell with its saved outputs"
+	@echo "make student  student notebooks (solutions removed) in _build/student"
+	@echo "make grade SUBMISSIONS='hand-in/*/*.ipynb'  grade student notebooks with nbval"
 	@echo "make lab    JupyterLab on the notebooks"
 	@echo "make bench  every benchmark in bench/, each printing ours next to a reference"
 	@echo "make clean  remove build outputs (make distclean also removes .venv)"
@@ -69,6 +71,20 @@ outputs: $(STAMP)
 nbval: $(STAMP)
 	$(BIN)/python -m pytest $(NOTEBOOKS) --nbval --nbval-sanitize-with tests/nbval_sanitize.cfg \
 	    --nbval-current-env -p no:cacheprovider
+
+# Classroom: hand out _build/student; collect one folder per student (hand-in/<name>/chNN_*.ipynb).
+student: $(STAMP)
+	rm -rf _build/student
+	$(BIN)/python -m minillm student --out _build/student $(NOTEBOOKS)
+
+# Each submission's answers go into the chapter notebook, whose saved outputs are the ✅ verdicts:
+# a failing cell is an exercise answered wrongly (or a cell the answer broke).
+SUBMISSIONS ?= hand-in/*/*.ipynb
+grade: $(STAMP)
+	rm -rf _build/grade
+	$(BIN)/python -m minillm grade --out _build/grade $(SUBMISSIONS)
+	$(BIN)/python -m pytest _build/grade --nbval --nbval-sanitize-with tests/nbval_sanitize.cfg \
+	    --nbval-current-env -p no:cacheprovider -q
 
 test: $(STAMP) lint
 	$(BIN)/python -m pytest tests notebooks --nbval --nbval-sanitize-with tests/nbval_sanitize.cfg \

@@ -5,6 +5,8 @@ torchrun --nproc_per_node=2 -m minillm train --recipe shakespeare-char-gpu
 python -m minillm chat [--model chat-zh] [--strategy greedy|beam|sample]
 python -m minillm generate --model shakespeare-char --prompt "ROMEO:" [--temperature 0.8 --top-p 0.9]
 python -m minillm dm [--nlu-error 0.1] [--episodes 20000]   (play the user against a Q-learning agent)
+python -m minillm student [--out _build/student] notebooks/*.ipynb   (solutions removed)
+python -m minillm grade [--out _build/grade] submissions/*/*.ipynb   (answers put into the chapters)
 """
 
 from __future__ import annotations
@@ -149,6 +151,33 @@ def _generate(args) -> int:
     return 0
 
 
+def _student(args) -> int:
+    from pathlib import Path
+
+    from minillm.exercises.classroom import make_student_notebooks
+
+    for path in make_student_notebooks([Path(p) for p in args.notebooks], Path(args.out)):
+        print(path)
+    return 0
+
+
+def _grade(args) -> int:
+    from pathlib import Path
+
+    from minillm.exercises.classroom import grade_notebooks
+
+    try:
+        written = grade_notebooks(
+            [Path(p) for p in args.submissions], Path(args.reference), Path(args.out)
+        )
+    except FileNotFoundError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    for path in written:
+        print(path)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """Parse the command line and run the chosen command."""
     parser = argparse.ArgumentParser(prog="python -m minillm", description=__doc__.splitlines()[0])
@@ -174,8 +203,22 @@ def main(argv: list[str] | None = None) -> int:
     dm.add_argument("--nlu-error", type=float, default=0.1, help="simulated NLU error in training")
     dm.add_argument("--episodes", type=int, default=20_000, help="training dialogues")
     dm.add_argument("--seed", type=int, default=0)
+    student = commands.add_parser("student", help="write chapter notebooks without solutions")
+    student.add_argument("notebooks", nargs="+", help="chapter notebooks")
+    student.add_argument("--out", default="_build/student", help="folder for the student copies")
+    grade = commands.add_parser("grade", help="put submitted answers into the chapter notebooks")
+    grade.add_argument("submissions", nargs="+", help="student notebooks, one folder per student")
+    grade.add_argument("--reference", default="notebooks", help="folder of the chapter notebooks")
+    grade.add_argument("--out", default="_build/grade", help="folder for the notebooks to grade")
     args = parser.parse_args(argv)
-    commands_by_name = {"chat": _chat, "dm": _dm, "generate": _generate, "train": _train}
+    commands_by_name = {
+        "chat": _chat,
+        "dm": _dm,
+        "generate": _generate,
+        "grade": _grade,
+        "student": _student,
+        "train": _train,
+    }
     try:
         return commands_by_name[args.command](args)
     except ValueError as err:
