@@ -49,6 +49,11 @@ def config_to_hf(config: GPTConfig):
     """The ``transformers.GPT2Config`` describing the same architecture as ``config``."""
     if not config.bias:
         raise ValueError("HF GPT-2 always has biases: config.bias must be True, got False")
+    if config.position != "learned":
+        raise ValueError(
+            f"HF GPT-2 has learned positions only: config.position must be 'learned', "
+            f"got {config.position!r}"
+        )
     return _transformers().GPT2Config(
         vocab_size=config.vocab_size,
         n_positions=config.block_size,

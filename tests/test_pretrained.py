@@ -8,13 +8,15 @@ import pytest
 import torch
 
 from minillm import pretrained
+from minillm.models import GPTConfig
 
 
 def test_shakespeare_char_loads_and_knows_english():
     assert "shakespeare-char" in pretrained.available()
     model, tokenizer = pretrained.load("shakespeare-char")
     info = json.loads((pretrained.PRETRAINED_DIR / "shakespeare-char" / "config.json").read_text())
-    assert model.config.__dict__ == info["model_config"] and not model.training
+    # checkpoints written before a config field existed load with that field's default
+    assert model.config == GPTConfig(**info["model_config"]) and not model.training
     assert tokenizer.vocab_size == model.config.vocab_size
     text = "ROMEO:\nWhat light through yonder window breaks? It is the east.\n"
     ids = torch.tensor([tokenizer.encode(text)])

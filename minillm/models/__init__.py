@@ -1,4 +1,4 @@
-"""Neural language models, one architecture per module: rnn, gpt, seq2seq, bert (transformer: shared blocks)."""
+"""Neural language models, one architecture per module: rnn, gpt, seq2seq, bert (transformer: shared blocks; rope: rotary positions)."""
 
 from minillm.models.bert import (
     BertForPretraining,
@@ -10,6 +10,7 @@ from minillm.models.bert import (
 )
 from minillm.models.gpt import GPT, GPTConfig
 from minillm.models.rnn import RNNLM
+from minillm.models.rope import apply_rope, rope_tables
 from minillm.models.seq2seq import (
     Decoder,
     DecoderLayer,
@@ -37,10 +38,12 @@ __all__ = [
     "NextSentenceHead",
     "PositionalEncoding",
     "Seq2SeqTransformer",
+    "apply_rope",
     "create_masks",
     "create_src_mask",
     "create_tgt_mask",
     "greedy_decode",
     "make_nsp_pairs",
     "mask_tokens",
+    "rope_tables",
 ]

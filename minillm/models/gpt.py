@@ -1,6 +1,7 @@
 """A decoder-only Transformer language model in the GPT-2 layout.
 
-Token and learned position embeddings feed ``n_layer`` pre-LN blocks of causal self-attention and
+Token and learned position embeddings (or, with ``position="rope"``, rotary embeddings applied to
+queries and keys inside attention) feed ``n_layer`` pre-LN blocks of causal self-attention and
 a feed-forward network; a final LayerNorm and a head that shares the token embedding matrix give
 the next-token logits. ``minillm.interop`` converts to and from HF ``GPT2LMHeadModel`` exactly.
 """
@@ -18,8 +19,11 @@ from torch import nn
 from torch.nn import functional as F
 
 from minillm.attention import KVCache, StaticKVCache, padding_mask
+from minillm.models.rope import rope_tables
 from minillm.models.transformer import ACTIVATIONS, Block
 from minillm.utils import positive_int
+
+POSITIONS = ("learned", "rope")
 
 
 @dataclass
@@ -34,6 +38,8 @@ class GPTConfig:
     dropout: float = 0.0
     bias: bool = True  # biases in the Linear and LayerNorm layers, as GPT-2 has
     activation: str = "gelu_tanh"
+    position: str = "learned"  # "learned": a wpe table as GPT-2; "rope": rotary, no table
+    rope_base: float = 10000.0
 
     def __post_init__(self):
         for name in ("vocab_size", "block_size", "n_layer", "n_head", "n_embd"):
@@ -44,6 +50,12 @@ class GPTConfig:
             raise ValueError(f"dropout must be in [0, 1), got {self.dropout!r}")
         if not isinstance(self.bias, bool):
             raise ValueError(f"bias must be True or False, got {self.bias!r}")
+        if self.position not in POSITIONS:
+            raise ValueError(f"position must be one of {POSITIONS}, got {self.position!r}")
+        if self.position == "rope" and (self.n_embd // self.n_head) % 2:
+            raise ValueError(
+                f"RoPE needs an even head size, got n_embd / n_head = {self.n_embd // self.n_head}"
+            )
         if self.activation not in ACTIVATIONS:
             raise ValueError(
                 f"activation must be one of {sorted(ACTIVATIONS)}, got {self.activation!r}"
@@ -57,7 +69,7 @@ class GPT(nn.Module):
         super().__init__()
         self.config = c = config
         self.wte = nn.Embedding(c.vocab_size, c.n_embd)
-        self.wpe = nn.Embedding(c.block_size, c.n_embd)
+        self.wpe = nn.Embedding(c.block_size, c.n_embd) if c.position == "learned" else None
         self.drop = nn.Dropout(c.dropout)
         self.blocks = nn.ModuleList(
             Block(c.n_embd, c.n_head, 4 * c.n_embd, c.dropout, c.bias, c.activation)
@@ -136,10 +148,21 @@ class GPT(nn.Module):
             if attention_mask is not None:
                 cache.set_padding(attention_mask[:, past:])
             mask = cache.mask(t)
-        x = self.drop(self.wte(idx) + self.wpe(pos))
+        rope = None
+        if self.wpe is not None:
+            x = self.drop(self.wte(idx) + self.wpe(pos))
+        else:
+            x = self.drop(self.wte(idx))
+            cos, sin = rope_tables(
+                pos, self.config.n_embd // self.config.n_head, self.config.rope_base
+            )
+            # (T, d_k) broadcasts over batch and heads; per-row positions (B, T) need a head axis
+            rope = (cos, sin) if pos.dim() == 1 else (cos[:, None], sin[:, None])
         attentions = []
         for layer, block in enumerate(self.blocks):
-            x, weights = block(x, mask, need_weights=return_attention, cache=cache, layer=layer)
+            x, weights = block(
+                x, mask, need_weights=return_attention, cache=cache, layer=layer, rope=rope
+            )
             attentions.append(weights)
         logits = self.lm_head(self.ln_f(x))
         loss = None

@@ -12,6 +12,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from minillm.attention import MultiHeadAttention
+from minillm.models.rope import apply_rope
 
 ACTIVATIONS = {
     "relu": F.relu,
@@ -82,16 +83,20 @@ class Block(nn.Module):
         need_weights: bool = False,
         cache=None,
         layer: int = 0,
+        rope: tuple[torch.Tensor, torch.Tensor] | None = None,
     ) -> tuple[torch.Tensor, torch.Tensor | None]:
         """(batch, time, d_model) -> same shape, and the attention weights (batch, heads, T, keys) or None.
 
         ``mask`` (bool, True = attend, e.g. from ``padding_mask``) is combined with the causal mask.
         With a ``cache`` (``minillm.attention.KVCache``) the keys and values of earlier tokens come
         from slot ``layer`` of the cache and this step's are added to it; a static cache's ``mask``
-        already holds causality, so none is added.
+        already holds causality, so none is added. ``rope`` (cos, sin from ``rope_tables``) rotates
+        this step's queries and keys before the keys are cached.
         """
         h = self.ln1(x)
         q, k, v = self.attn.project(h, h, h)
+        if rope is not None:
+            q, k = apply_rope(q, *rope), apply_rope(k, *rope)
         if cache is not None:
             k, v = cache.update(layer, k, v)
         causal = cache is None or not cache.static
