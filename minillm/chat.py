@@ -21,6 +21,7 @@ from minillm.data.dialogue import ASSISTANT_TOKEN, END_TOKEN, SYSTEM_TOKEN, USER
 from minillm.finetune import chat_prompt, strip_markup
 from minillm.generation import GenerationConfig, generate
 from minillm.generation import stream as stream_tokens
+from minillm.privacy import mask, redact
 
 MAX_INPUT_CHARS = 500  # longer messages are cut: the tail would not fit the model's context anyway
 EMPTY_MESSAGE = "请输入您的问题，例如：我的快递到哪了？"
@@ -74,6 +75,8 @@ class ChatSession:
     scores assistant turn ``i``, and later replies use the strategy with the best score;
     ``reset()`` starts a new conversation (the learned preferences stay). ``max_messages`` keeps
     only the newest messages in the prompt, as a small model trained on short dialogues needs.
+    With ``redact_pii`` personal data never enters the history or the prompt (``minillm.privacy``)
+    and the fact memory keeps a phone number masked.
     """
 
     model: torch.nn.Module
@@ -83,6 +86,9 @@ class ChatSession:
     strategy: str = "greedy"
     seed: int = 0
     max_messages: int | None = None  # newest messages in the prompt at most (None: all that fit)
+    redact_pii: bool = (
+        False  # replace phone, ID, card numbers and e-mails before the model sees them
+    )
     options: dict = field(
         default_factory=dict
     )  # overrides, e.g. {"temperature": 0.9, "num_beams": 4}
@@ -171,7 +177,11 @@ class ChatSession:
         if not message:
             yield EMPTY_MESSAGE
             return
-        self.facts.update(extract_facts(message))
+        facts = extract_facts(message)
+        if self.redact_pii:
+            facts = {k: mask(v) if k == "手机号" else v for k, v in facts.items()}
+            message = redact(message).text
+        self.facts.update(facts)
         self.turns.append(Turn("user", message))
         config = self.settings()
         self.last_prompt = self.prompt_ids()

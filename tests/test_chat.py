@@ -127,3 +127,16 @@ def test_extract_facts():
         "手机号": "13812345678",
     }
     assert extract_facts("随便问问") == {}
+
+
+def test_session_with_redaction_keeps_pii_out_of_the_prompt(parts):
+    _, tokenizer = parts
+    chat = session(parts, redact_pii=True)
+    chat.send("我的手机号是13812345678，邮箱 a.b@example.com，订单号1234567890")
+    prompt = tokenizer.decode(chat.last_prompt)
+    assert "13812345678" not in prompt and "example.com" not in prompt
+    assert "[手机号]" in chat.turns[0].text and "1234567890" in chat.turns[0].text
+    assert chat.facts["手机号"] == "138****5678" and chat.facts["订单号"] == "1234567890"
+    plain = session(parts)
+    plain.send("我的手机号是13812345678")
+    assert "13812345678" in plain.turns[0].text
