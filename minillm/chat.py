@@ -86,9 +86,8 @@ class ChatSession:
     strategy: str = "greedy"
     seed: int = 0
     max_messages: int | None = None  # newest messages in the prompt at most (None: all that fit)
-    redact_pii: bool = (
-        False  # replace phone, ID, card numbers and e-mails before the model sees them
-    )
+    # replace phone, ID and card numbers and e-mails before the model sees them
+    redact_pii: bool = False
     options: dict = field(
         default_factory=dict
     )  # overrides, e.g. {"temperature": 0.9, "num_beams": 4}
