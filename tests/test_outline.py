@@ -10,7 +10,7 @@ import pytest
 
 NOTEBOOKS = Path(__file__).parent.parent / "notebooks"
 
-# Chapter titles and ### / #### headings of the outline, per chapter notebook (the sections written so far).
+# Chapter titles and ### / #### headings of the outline, per chapter notebook.
 OUTLINE = {
     "ch01_background.ipynb": [
         "第1章 背景介绍",
@@ -137,6 +137,21 @@ OUTLINE = {
         "8.3.1 隐私保护",
         "8.3.2 公平性与无偏见",
         "8.3.3 可解释性与可控性",
+    ],
+    "ch09_faq.ipynb": [
+        "第9章 附录：常见问题与解答",
+        "9.1 大语言模型的局限性",
+        "9.1.1 数据偏见与泛化能力",
+        "9.1.2 计算资源需求",
+        "9.1.3 可解释性不足",
+        "9.2 动态交互的技术挑战",
+        "9.2.1 实时性与响应速度",
+        "9.2.2 上下文理解与一致性",
+        "9.2.3 开放域对话生成质量",
+        "9.3 未来研究方向",
+        "9.3.1 低资源语言的支持",
+        "9.3.2 跨语言与多语言模型",
+        "9.3.3 领域自适应与迁移学习",
     ],
 }
 
