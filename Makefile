@@ -20,11 +20,12 @@ export ATEN_CPU_CAPABILITY := avx2
 export MKL_CBWR := AVX2
 export ONEDNN_MAX_CPU_ISA := AVX2
 
-.PHONY: help install book outputs nbval student grade test lint lab bench clean distclean
+.PHONY: help install book outputs nbval student grade test test-fast lint lab bench clean distclean
 
 help:
 	@echo "make book   execute every notebook and render the site to _build/html"
-	@echo "make test   unit tests, cross-checks, and nbval on every notebook"
+	@echo "make test   unit tests, cross-checks, browser tests, and nbval on every notebook"
+	@echo "make test-fast  the same without the browser and JupyterLab tests"
 	@echo "make outputs  execute the notebooks in place, saving the outputs nbval compares against"
 	@echo "make nbval  re-run the notebooks and compare every cell with its saved outputs"
 	@echo "make student  student notebooks (solutions removed) in _build/student"
@@ -37,13 +38,15 @@ install: $(STAMP)
 
 # torch rule: keep a torch that is already importable (Colab, CUDA machines: the venv then sees the
 # system site-packages); otherwise install the CPU wheel torch==2.13.0 before anything can pull CUDA.
-# Browser tests drive Debian's chromium, and Chinese text needs a CJK font: installed with apt
-# where they are missing and apt is usable (tests that need them skip elsewhere).
+# Browser tests drive Debian's chromium; Chinese text and the chat's 👍/👎 need CJK and emoji fonts:
+# installed with apt where they are missing and apt is usable (tests that need them skip elsewhere).
+# The site's widget scripts come from the npm registry (book/vendor_js.py), so pages need no CDN.
 $(STAMP): pyproject.toml requirements.txt
-	@if ! command -v chromium >/dev/null || ! fc-list 2>/dev/null | grep -q "Noto Sans CJK"; then \
+	@if ! command -v chromium >/dev/null || ! fc-list 2>/dev/null | grep -q "Noto Sans CJK" \
+	        || ! fc-list 2>/dev/null | grep -q "Noto Color Emoji"; then \
 	    if command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then \
-	        apt-get update -qq && apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
-	    else echo "note: chromium / fonts-noto-cjk missing and apt unavailable: browser tests skip"; fi; \
+	        apt-get update -qq && apt-get install -y -qq chromium fonts-noto-cjk fonts-noto-color-emoji >/dev/null; \
+	    else echo "note: chromium or its fonts are missing and apt is unavailable: browser tests skip"; fi; \
 	fi
 	@if $(PYTHON) -c "import torch" 2>/dev/null; then \
 	    echo "using the torch already installed"; $(PYTHON) -m venv --system-site-packages $(VENV); \
@@ -52,6 +55,7 @@ $(STAMP): pyproject.toml requirements.txt
 	$(BIN)/python -c "import torch" 2>/dev/null || $(BIN)/python -m pip install -q "torch==2.13.0"
 	$(BIN)/python -m pip install -q -e ".[book,dev,hf]"
 	$(BIN)/python -m ipykernel install --sys-prefix --name python3 >/dev/null
+	$(BIN)/python book/vendor_js.py
 	touch $(STAMP)
 
 # --warningiserror: a cell error or any Sphinx warning fails the build.
@@ -89,6 +93,11 @@ grade: $(STAMP)
 test: $(STAMP) lint
 	$(BIN)/python -m pytest tests notebooks --nbval --nbval-sanitize-with tests/nbval_sanitize.cfg \
 	    --nbval-current-env -p no:cacheprovider
+
+# Everything but the tests that drive chromium or JupyterLab (marked `browser`).
+test-fast: $(STAMP) lint
+	$(BIN)/python -m pytest tests notebooks -m "not browser" --nbval \
+	    --nbval-sanitize-with tests/nbval_sanitize.cfg --nbval-current-env -p no:cacheprovider
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

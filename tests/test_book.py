@@ -4,43 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
-import sys
 from pathlib import Path
-
-import pytest
-
-ROOT = Path(__file__).parent.parent
-HUB = "https://hub.school.test"
-
-
-@pytest.fixture(scope="module")
-def site(tmp_path_factory) -> Path:
-    """Build once per run with execution off and a JupyterHub URL, failing on any Sphinx warning."""
-    out = tmp_path_factory.mktemp("book")
-    config = (ROOT / "_config.yml").read_text(encoding="utf-8")
-    config = config.replace("execute_notebooks: cache", "execute_notebooks: 'off'")
-    config = re.sub(r"(?m)^  jupyterhub_url:.*$", f'  jupyterhub_url: "{HUB}"', config)
-    (out / "_config.yml").write_text(config, encoding="utf-8")
-    jupyter_book = Path(sys.executable).parent / "jupyter-book"
-    result = subprocess.run(
-        [
-            str(jupyter_book),
-            "build",
-            str(ROOT),
-            "--path-output",
-            str(out),
-            "--config",
-            str(out / "_config.yml"),
-            "--warningiserror",
-            "--keep-going",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
-    return out / "_build" / "html"
 
 
 def read(site: Path, page: str) -> str:
@@ -55,14 +19,14 @@ def test_chapter_page_has_title_figures_and_citations(site):
     assert "Vaswani" in html  # {cite} rendered as an author-year link
 
 
-def test_launch_buttons(site):
+def test_launch_buttons(site, hub_url):
     html = read(site, "notebooks/ch01_background.html")
     assert (
         "colab.research.google.com/github/minillm-book/minillm/blob/main/notebooks/"
         "ch01_background.ipynb" in html
     )
     assert "mybinder.org/v2/gh/minillm-book/minillm/main" in html
-    assert f"{HUB}/hub/user-redirect/git-pull" in html
+    assert f"{hub_url}/hub/user-redirect/git-pull" in html
 
 
 def test_language_search_glossary_and_bibliography(site):

@@ -3,8 +3,6 @@ with no kernel and no network (Debian chromium driven by Playwright)."""
 
 from __future__ import annotations
 
-import shutil
-
 import pytest
 import torch
 
@@ -13,9 +11,6 @@ from minillm.tokenizers import BPETokenizer
 from minillm.widgets import AttentionViewer
 
 TEXT = "床前明月光，疑是地上霜。"
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-BROWSER_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                "--disable-component-update", "--disable-sync"]  # fmt: skip
 
 
 @pytest.fixture(scope="module")
@@ -56,33 +51,27 @@ def test_live_widget_redraws_on_head_change(viewer):
     )
 
 
-def test_static_html_in_a_real_browser(viewer, tmp_path):
-    sync_api = pytest.importorskip("playwright.sync_api")
-    if not shutil.which("chromium") and not __import__("os").path.exists(CHROMIUM):
-        pytest.skip("chromium is not installed (make install installs it)")
+@pytest.mark.browser
+def test_static_html_in_a_real_browser(viewer, tmp_path, browser):
     view = viewer[0]
     page_file = tmp_path / "attention.html"
     view.save(page_file)
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=BROWSER_ARGS)
-        page = browser.new_page()
-        errors = []
-        page.on("pageerror", lambda e: errors.append(str(e)))
-        page.on(
-            "request", lambda r: errors.append(r.url) if not r.url.startswith("file:") else None
-        )
-        page.goto(page_file.as_uri())
-        t = len(view.tokens)
-        assert page.locator(".mlv-heat td").count() == t * t
-        page.select_option(".mlv-layer", "1")
-        page.select_option(".mlv-head", "2")
-        shown = page.eval_on_selector_all(".mlv-heat td", "cells => cells.map(c => +c.dataset.w)")
-        expected = view.matrix(1, 2).flatten().tolist()
-        assert max(abs(a - b) for a, b in zip(shown, expected)) < 1e-3
-        assert "月" in page.inner_text(".mlv-heat")
-        page.hover(".mlv-links .mlv-col:first-child .mlv-tok >> nth=3")
-        assert 1 <= page.locator(".mlv-links svg line").count() <= t  # only token 3's lines
-        browser.close()
+    page = browser.new_page()
+    errors = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on("request", lambda r: errors.append(r.url) if not r.url.startswith("file:") else None)
+    page.goto(page_file.as_uri())
+    t = len(view.tokens)
+    assert page.locator(".mlv-heat td").count() == t * t
+    page.select_option(".mlv-layer", "1")
+    page.select_option(".mlv-head", "2")
+    shown = page.eval_on_selector_all(".mlv-heat td", "cells => cells.map(c => +c.dataset.w)")
+    expected = view.matrix(1, 2).flatten().tolist()
+    assert max(abs(a - b) for a, b in zip(shown, expected)) < 1e-3
+    assert "月" in page.inner_text(".mlv-heat")
+    page.hover(".mlv-links .mlv-col:first-child .mlv-tok >> nth=3")
+    assert 1 <= page.locator(".mlv-links svg line").count() <= t  # only token 3's lines
+    page.close()
     assert errors == []  # no script error, nothing fetched from the network
 
 
