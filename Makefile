@@ -20,7 +20,7 @@ export ATEN_CPU_CAPABILITY := avx2
 export MKL_CBWR := AVX2
 export ONEDNN_MAX_CPU_ISA := AVX2
 
-.PHONY: help install book outputs nbval student grade test test-fast lint lab bench clean distclean
+.PHONY: help install book outputs nbval student grade test test-fast lint lab bench gpu-check clean distclean
 
 help:
 	@echo "make book   execute every notebook and render the site to _build/html"
@@ -32,6 +32,7 @@ help:
 	@echo "make grade SUBMISSIONS='hand-in/*/*.ipynb'  grade student notebooks with nbval"
 	@echo "make lab    JupyterLab on the notebooks"
 	@echo "make bench  every benchmark in bench/, each printing ours next to a reference"
+	@echo "make gpu-check  every chapter timed on the GPU, plus the benchmarks, into bench/results/"
 	@echo "make clean  remove build outputs (make distclean also removes .venv)"
 
 install: $(STAMP)
@@ -107,7 +108,16 @@ lab: $(STAMP)
 	$(BIN)/jupyter lab notebooks/
 
 bench: $(STAMP)
-	@for script in bench/[!_]*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
+	@for script in bench/[!_]*.py; do \
+	    [ "$$script" = bench/gpu_check.py ] && continue; \
+	    echo "== $$script"; $(BIN)/python $$script || exit 1; done
+
+# Every chapter executed and timed on CUDA (the notebooks take their bigger settings), then the
+# decoding and training benchmarks; the table goes to bench/results/. GPU_CHECK_ARGS=--cpu gives
+# the same table on the CPU; THREADS=16 lets the CPU parts use more cores.
+GPU_CHECK_ARGS ?=
+gpu-check: $(STAMP)
+	$(BIN)/python bench/gpu_check.py $(GPU_CHECK_ARGS)
 
 clean:
 	rm -rf _build _config.hub.yml .jupyter_cache .pytest_cache .ruff_cache
