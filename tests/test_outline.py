@@ -183,3 +183,12 @@ def test_every_chapter_notebook_is_in_the_toc():
     toc = (Path(__file__).parent.parent / "_toc.yml").read_text(encoding="utf-8")
     for path in NOTEBOOKS.glob("ch*.ipynb"):
         assert f"notebooks/{path.stem}" in toc
+
+
+def test_chapter_links_point_to_chapters():
+    for path in NOTEBOOKS.glob("ch*.ipynb"):
+        cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+        text = "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "markdown")
+        assert not re.search(r"\[\[[^\]]*\]\(ch\d\d", text), f"{path.name}: a link inside a link"
+        for target in re.findall(r"\]\((ch\d\d_\w+)\.ipynb\)", text):
+            assert (NOTEBOOKS / f"{target}.ipynb").exists(), f"{path.name} links to {target}"
