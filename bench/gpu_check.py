@@ -21,7 +21,7 @@ import nbformat
 import torch
 from _machine import cpu_name
 from nbclient import NotebookClient
-from nbclient.exceptions import CellExecutionError
+from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
@@ -43,6 +43,8 @@ def run_notebook(path: Path, timeout: int = 900) -> tuple[float, str | None]:
         error = None
     except CellExecutionError as err:
         error = str(err).strip().splitlines()[-1][:200]
+    except (CellTimeoutError, DeadKernelError) as err:  # a cell over the limit, a crashed kernel
+        error = f"{type(err).__name__}: {str(err).strip().splitlines()[0][:160]}"
     return time.perf_counter() - start, error
 
 

@@ -27,3 +27,5 @@ def test_run_notebook_times_and_reports_errors(tmp_path):
     seconds, error = run_notebook(write(tmp_path / "bad.ipynb", "x = 1", "raise ValueError('no')"))
     assert error is not None and "ValueError" in error and "no" in error
     assert (tmp_path / "ok.ipynb").read_text() == original  # outputs are never written back
+    seconds, error = run_notebook(write(tmp_path / "slow.ipynb", "import time; time.sleep(30)"), 1)
+    assert error.startswith("CellTimeoutError") and seconds < 30
