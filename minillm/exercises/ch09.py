@@ -54,26 +54,26 @@ def check_kv_cache_bytes(fn) -> None:
     run_check("练习 2 KV 缓存的内存", check)
 
 
-def check_distinct_n(fn) -> None:
-    """``fn(sequences, n)`` is distinct-n: distinct n-grams over all n-grams of all sequences."""
-
-    def reference(sequences, n):
-        grams = [tuple(s[i : i + n]) for s in sequences for i in range(len(s) - n + 1)]
-        return len(set(grams)) / len(grams) if grams else 0.0
+def check_sampling_shares(fn) -> None:
+    """``fn(sizes, alpha)`` maps each language to its share q_i = p_i^α / Σ_j p_j^α, where p_i is
+    its share of ``sizes`` (data per language), for any number of languages."""
 
     def check():
         rng = random.Random(0)
-        cases = [([["a", "b", "a", "b"]], 2), ([["a", "b"], ["a", "b"]], 1), ([["x"]], 2)]
+        cases = [({"en": 98, "zh": 2}, 0.3), ({"en": 5, "zh": 5}, 0.7), ({"a": 1, "b": 0}, 0.5)]
         for _ in range(20):
-            sequences = [rng.choices("abcd", k=rng.randint(0, 8)) for _ in range(rng.randint(1, 4))]
-            cases.append((sequences, rng.randint(1, 3)))
-        for sequences, n in cases:
-            want, got = reference(sequences, n), fn(sequences, n)
-            if not isinstance(got, (int, float)) or abs(got - want) > 1e-9:
-                return (
-                    f"{sequences} 的 distinct-{n} 应为 {want:.4f}，你的结果是 {got!r}"
-                    "（n-gram 不跨越序列的边界；没有 n-gram 时为 0）"
-                )
+            languages = "abcdefg"[: rng.randint(1, 7)]
+            cases.append(({k: rng.randint(0, 1000) + 1 for k in languages}, rng.uniform(0.1, 1)))
+        for sizes, alpha in cases:
+            total = sum(sizes.values())
+            weights = {k: (n / total) ** alpha for k, n in sizes.items()}
+            want = {k: w / sum(weights.values()) for k, w in weights.items()}
+            got = fn(sizes, alpha)
+            if not isinstance(got, dict) or set(got) != set(want):
+                return f"应返回以语言为键的 dict，键为 {sorted(want)}，你的结果是 {got!r}"
+            if any(abs(got[k] - want[k]) > 1e-9 for k in want):
+                shown = {k: round(v, 4) for k, v in want.items()}
+                return f"{sizes}、α={alpha} 时应为 {shown}（先换算成比例 p_i，再取 α 次方并归一化）"
         return None
 
-    run_check("练习 3 distinct-n", check)
+    run_check("练习 3 多语言的温度采样", check)
