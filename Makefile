@@ -8,6 +8,12 @@ JUPYTERHUB_URL ?=
 # The notebooks `make outputs` and `make nbval` act on, e.g. NOTEBOOKS=notebooks/ch03_algorithms.ipynb.
 NOTEBOOKS ?= notebooks/*.ipynb
 
+# Notebook kernels run in notebooks/, so a data folder given relative to the repository (e.g.
+# `make book MINILLM_DATA_DIR=../shared/data`) is made absolute before they see it.
+ifneq ($(MINILLM_DATA_DIR),)
+override MINILLM_DATA_DIR := $(abspath $(MINILLM_DATA_DIR))
+export MINILLM_DATA_DIR
+endif
 # Notebook kernels started by jupyter-book and nbval must be this venv's Python.
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 export PYTHONHASHSEED := 0
