@@ -75,13 +75,17 @@ else
 endif
 	@echo "The site is at file://$(CURDIR)/_build/html/index.html"
 
+# pytest with nbval comparing every notebook cell with its saved outputs (noise such as addresses
+# and timings masked by tests/nbval_sanitize.cfg); the test, nbval and grade targets share it.
+PYTEST_NBVAL = $(BIN)/python -m pytest --nbval --nbval-sanitize-with tests/nbval_sanitize.cfg \
+    --nbval-current-env -p no:cacheprovider
+
 # After editing a chapter: its saved outputs are what nbval checks, so they come from this environment.
 outputs: $(STAMP)
 	$(BIN)/jupyter nbconvert --to notebook --execute --inplace $(NOTEBOOKS)
 
 nbval: $(STAMP)
-	$(BIN)/python -m pytest $(NOTEBOOKS) --nbval --nbval-sanitize-with tests/nbval_sanitize.cfg \
-	    --nbval-current-env -p no:cacheprovider
+	$(PYTEST_NBVAL) $(NOTEBOOKS)
 
 # Classroom: hand out _build/student; collect one folder per student (hand-in/<name>/chNN_*.ipynb).
 student: $(STAMP)
@@ -94,17 +98,14 @@ SUBMISSIONS ?= hand-in/*/*.ipynb
 grade: $(STAMP)
 	rm -rf _build/grade
 	$(BIN)/python -m minillm grade --out _build/grade $(SUBMISSIONS)
-	$(BIN)/python -m pytest _build/grade --nbval --nbval-sanitize-with tests/nbval_sanitize.cfg \
-	    --nbval-current-env -p no:cacheprovider -q
+	$(PYTEST_NBVAL) -q _build/grade
 
 test: $(STAMP) lint
-	$(BIN)/python -m pytest tests notebooks --nbval --nbval-sanitize-with tests/nbval_sanitize.cfg \
-	    --nbval-current-env -p no:cacheprovider
+	$(PYTEST_NBVAL) tests notebooks
 
 # Everything but the tests that drive chromium or JupyterLab (marked `browser`).
 test-fast: $(STAMP) lint
-	$(BIN)/python -m pytest tests notebooks -m "not browser" --nbval \
-	    --nbval-sanitize-with tests/nbval_sanitize.cfg --nbval-current-env -p no:cacheprovider
+	$(PYTEST_NBVAL) -m "not browser" tests notebooks
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -4,7 +4,6 @@ controls (the static view and the live one), then stops the server."""
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import socket
@@ -41,20 +40,12 @@ def free_port() -> int:
 def lab(tmp_path):
     """A JupyterLab server on 127.0.0.1 serving a notebook with the widget cells; its URL."""
     pytest.importorskip("jupyterlab")
-    notebook = {
-        "cells": [
-            {"cell_type": "code", "execution_count": None, "id": f"c{i}", "metadata": {},
-             "outputs": [], "source": source}
-            for i, source in enumerate(CELLS)
-        ],
-        "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3",
-                                    "language": "python"}},
-        "nbformat": 4,
-        "nbformat_minor": 5,
-    }  # fmt: skip
+    nbformat = pytest.importorskip("nbformat")
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in CELLS])
+    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3"}
     root = tmp_path / "notebooks"
     root.mkdir()
-    (root / "widgets.ipynb").write_text(json.dumps(notebook), encoding="utf-8")
+    nbformat.write(notebook, root / "widgets.ipynb")
     port = free_port()
     env = {**os.environ, "JUPYTERLAB_SETTINGS_DIR": str(tmp_path / "settings"),
            "JUPYTERLAB_WORKSPACES_DIR": str(tmp_path / "workspaces"),
