@@ -13,6 +13,7 @@ import time
 import urllib.request
 from pathlib import Path
 
+import nbformat
 import pytest
 
 pytestmark = pytest.mark.browser
@@ -40,7 +41,6 @@ def free_port() -> int:
 def lab(tmp_path):
     """A JupyterLab server on 127.0.0.1 serving a notebook with the widget cells; its URL."""
     pytest.importorskip("jupyterlab")
-    nbformat = pytest.importorskip("nbformat")
     notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in CELLS])
     notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3"}
     root = tmp_path / "notebooks"
