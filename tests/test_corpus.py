@@ -101,6 +101,28 @@ def test_no_download_when_not_allowed(http_server, data_home, register):
     assert http_server.requests == []
 
 
+def test_offline_switch_stops_every_download(http_server, data_home, register, monkeypatch):
+    register(_spec(http_server))
+    monkeypatch.setenv("MINILLM_OFFLINE", "1")
+    with pytest.raises(CorpusError, match="MINILLM_OFFLINE is set"):
+        load_corpus("tiny")
+    assert http_server.requests == []
+    monkeypatch.setenv("MINILLM_OFFLINE", "0")  # "0" (or empty) means online
+    assert load_corpus("tiny") == TEXT and http_server.requests == ["/input.txt"]
+    monkeypatch.setenv("MINILLM_OFFLINE", "1")
+    assert load_corpus("tiny") == TEXT  # a cached corpus is read offline too
+
+
+def test_load_text_falls_back_without_asking_the_network(
+    http_server, data_home, register, monkeypatch
+):
+    register(_spec(http_server, name="tinyshakespeare"))
+    monkeypatch.setenv("MINILLM_OFFLINE", "1")
+    with pytest.warns(UserWarning, match="MINILLM_OFFLINE is set"):
+        text = load_text("tinyshakespeare")
+    assert http_server.requests == [] and len(text.splitlines()) > 10_000
+
+
 def test_unknown_corpus_lists_the_known_ones():
     with pytest.raises(ValueError, match="tang_poems, tinyshakespeare"):
         load_corpus("wikipedia")

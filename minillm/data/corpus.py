@@ -1,7 +1,8 @@
 """Real corpora, fetched once from their canonical address, checked by sha256 and cached on disk.
 
 A chapter calls ``load_corpus("tinyshakespeare")``; the first call downloads, later calls read the
-cache under ``MINILLM_DATA_DIR`` (default ``~/.cache/minillm``). Nothing downloads at import time.
+cache under ``MINILLM_DATA_DIR`` (default ``~/.cache/minillm``). Nothing downloads at import time,
+and nothing at all when ``MINILLM_OFFLINE=1`` (a classroom or a test that must not touch the network).
 """
 
 from __future__ import annotations
@@ -68,6 +69,11 @@ def data_dir() -> Path:
     return Path(env).expanduser() if env else DEFAULT_DATA_DIR
 
 
+def offline() -> bool:
+    """True when ``$MINILLM_OFFLINE`` is set to anything but "" or "0": never download then."""
+    return os.environ.get("MINILLM_OFFLINE", "") not in ("", "0")
+
+
 def sha256_of(path: Path) -> str:
     """Hex sha256 of a file, read in chunks."""
     digest = hashlib.sha256()
@@ -132,10 +138,12 @@ def corpus_path(name: str, download: bool = True) -> Path:
     spec = _spec(name)
     path = data_dir() / spec.filename
     if not path.exists():
-        if not download:
+        if not download or offline():
+            why = "MINILLM_OFFLINE is set" if download else "download=False"
             raise CorpusError(
-                f"corpus {name!r} is not cached: put {spec.filename} (sha256 {spec.sha256}) "
-                f"at {path}, or call load_corpus({name!r}) with network access"
+                f"corpus {name!r} is not cached and {why}: put {spec.filename} "
+                f"(sha256 {spec.sha256}) at {path}, or call load_corpus({name!r}) with network "
+                "access"
             )
         _download(spec, path)
     digest = sha256_of(path)
