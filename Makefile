@@ -31,7 +31,7 @@ export ONEDNN_MAX_CPU_ISA := AVX2
 help:
 	@echo "make book   execute every notebook and render the site to _build/html"
 	@echo "make test   unit tests, cross-checks, browser tests, and nbval on every notebook"
-	@echo "make test-fast  the same without the browser and JupyterLab tests"
+	@echo "make test-fast  the same without the browser, JupyterLab and offline-chapter tests"
 	@echo "make outputs  execute the notebooks in place, saving the outputs nbval compares against"
 	@echo "make nbval  re-run the notebooks and compare every cell with its saved outputs"
 	@echo "make student  student notebooks (solutions removed) in _build/student"
@@ -103,9 +103,10 @@ grade: $(STAMP)
 test: $(STAMP) lint
 	$(PYTEST_NBVAL) tests notebooks
 
-# Everything but the tests that drive chromium or JupyterLab (marked `browser`).
+# Everything but the tests that drive chromium or JupyterLab (marked `browser`) and those that
+# execute every chapter again offline (marked `offline`).
 test-fast: $(STAMP) lint
-	$(PYTEST_NBVAL) -m "not browser" tests notebooks
+	$(PYTEST_NBVAL) -m "not browser and not offline" tests notebooks
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
