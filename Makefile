@@ -30,7 +30,7 @@ export ONEDNN_MAX_CPU_ISA := AVX2
 
 help:
 	@echo "make book   execute every notebook and render the site to _build/html"
-	@echo "make test   unit tests, cross-checks, browser tests, and nbval on every notebook"
+	@echo "make test   unit tests, cross-checks, browser tests, nbval and an offline run of every notebook"
 	@echo "make test-fast  the same without the browser, JupyterLab and offline-chapter tests"
 	@echo "make outputs  execute the notebooks in place, saving the outputs nbval compares against"
 	@echo "make nbval  re-run the notebooks and compare every cell with its saved outputs"

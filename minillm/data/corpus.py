@@ -139,11 +139,14 @@ def corpus_path(name: str, download: bool = True) -> Path:
     path = data_dir() / spec.filename
     if not path.exists():
         if not download or offline():
-            why = "MINILLM_OFFLINE is set" if download else "download=False"
+            why, then = (
+                ("MINILLM_OFFLINE is set", "unset MINILLM_OFFLINE to download it")
+                if download
+                else ("download=False", f"call load_corpus({name!r}) with network access")
+            )
             raise CorpusError(
                 f"corpus {name!r} is not cached and {why}: put {spec.filename} "
-                f"(sha256 {spec.sha256}) at {path}, or call load_corpus({name!r}) with network "
-                "access"
+                f"(sha256 {spec.sha256}) at {path}, or {then}"
             )
         _download(spec, path)
     digest = sha256_of(path)
