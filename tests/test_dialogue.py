@@ -318,6 +318,32 @@ def test_judge_accepts_every_reference_reply_and_rejects_wrong_ones():
         dlg.judge_reply(dlg.generate_dialogues(1)[0].turns[0], "x")
 
 
+@pytest.mark.parametrize(("split", "values"), [("train", "heldout"), ("heldout", "train")])
+def test_phrasings_of_one_split_with_values_of_the_other(train, heldout, split, values):
+    mixed = dlg.generate_dialogues(300, seed=0, split=split, values=values)
+    for d in mixed:
+        for _, slots in d.goals:
+            assert {dlg.slot_value_split(slot, value) for slot, value in slots.items()} == {values}
+    # the user's phrasings (second-goal connectors cut off) are those of `split`, none of the other's
+    connectors = [c for name in dlg.SPLITS for c in dlg.user_templates(name)["connector"]]
+
+    def phrasings(dialogues):
+        found = set()
+        for turn in (t for d in dialogues for t in d.turns if t.role == "user"):
+            text = skeleton(turn)
+            found.add(next((text[len(c) :] for c in connectors if text.startswith(c)), text))
+        return found
+
+    used = phrasings(mixed)
+    assert used <= phrasings(train if split == "train" else heldout)
+    assert not used & phrasings(heldout if split == "train" else train)
+    assert dlg.generate_dialogues(40, seed=2, values="train") == dlg.generate_dialogues(40, seed=2)
+    with pytest.raises(ValueError, match="split must be one of"):
+        dlg.generate_dialogues(3, values="test")
+    with pytest.raises(ValueError, match="either random_values=True or values"):
+        dlg.generate_dialogues(3, random_values=True, values="heldout")
+
+
 def test_random_values_are_made_up_and_deterministic():
 
     first = dlg.generate_dialogues(50, seed=3, random_values=True)

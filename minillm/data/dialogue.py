@@ -903,9 +903,16 @@ def random_slot_value(slot: str, rng: random.Random) -> str:
 
 
 def _dialogue(
-    rng: random.Random, split: str, dialogue_id: str, random_values: bool = False
+    rng: random.Random,
+    split: str,
+    dialogue_id: str,
+    random_values: bool = False,
+    values: str | None = None,
 ) -> Dialogue:
-    """Draw one dialogue: optional greeting, one or two goals, optional thanks and closing."""
+    """Draw one dialogue: optional greeting, one or two goals, optional thanks and closing.
+
+    The user's phrasings come from ``split``, the slot values from ``values`` (default: the same).
+    """
     turns: list[Turn] = []
     if rng.random() < _P_GREETING:
         turns.append(Turn("user", rng.choice(_GREETING_POOL[split]), "greeting", {}, "greet"))
@@ -920,7 +927,7 @@ def _dialogue(
         slots = {
             slot: random_slot_value(slot, rng)
             if random_values
-            else sample_slot_value(slot, rng, split)
+            else sample_slot_value(slot, rng, values or split)
             for slot in REQUIRED_SLOTS[intent]
         }
         goals.append((intent, slots))
@@ -932,18 +939,28 @@ def _dialogue(
 
 
 def generate_dialogues(
-    n: int, seed: int = 0, split: str = "train", random_values: bool = False
+    n: int,
+    seed: int = 0,
+    split: str = "train",
+    random_values: bool = False,
+    values: str | None = None,
 ) -> list[Dialogue]:
     """Generate ``n`` dialogues with pairwise distinct chat text, deterministically from ``seed``.
 
     A shorter run is a prefix of a longer one with the same seed and split. ``random_values``
     replaces the split's slot values by made-up ones (``random_slot_value``), for training.
+    ``values`` takes the slot values from another split than the phrasings, so a judge can tell
+    what costs more on held-out data: unseen phrasings or unseen values.
     """
     if not isinstance(n, int) or isinstance(n, bool) or n < 0:
         raise ValueError(f"n must be a non-negative int (0, 1, 2, ...), got {n!r}")
     if not isinstance(seed, int) or isinstance(seed, bool):
         raise ValueError(f"seed must be an int, got {seed!r}")
     _check_split(split)
+    if values is not None:
+        _check_split(values)
+        if random_values:
+            raise ValueError("give either random_values=True or values, not both")
     # the splits draw independent streams
     rng = random.Random(f"{split}:{seed}:random" if random_values else f"{split}:{seed}")
     dialogues: list[Dialogue] = []
@@ -954,7 +971,7 @@ def generate_dialogues(
             raise RuntimeError(f"could not draw {n} distinct dialogues in {max_attempts} attempts")
         attempts += 1
         dialogue = _dialogue(
-            rng, split, f"{split}-{seed}-{len(dialogues):06d}", random_values=random_values
+            rng, split, f"{split}-{seed}-{len(dialogues):06d}", random_values, values
         )
         text = to_chat_text(dialogue)
         if text not in seen:

@@ -57,10 +57,16 @@ def reply(model, tokenizer, prompt: str, max_new_tokens: int = 80) -> str:
     return tokenizer.decode(new)
 
 
-def judge(model, tokenizer, n: int = 200, seed: int = 0) -> dict:
-    """Replay ``n`` held-out dialogues turn by turn; the share of replies that fit their turn."""
+def judge(
+    model, tokenizer, n: int = 200, seed: int = 0, split: str = "heldout", values: str | None = None
+) -> dict:
+    """Replay ``n`` held-out dialogues turn by turn; the share of replies that fit their turn.
+
+    ``split`` chooses the user phrasings and ``values`` the slot values (default: the same split),
+    e.g. ``split="train", values="heldout"`` measures copying of new values alone.
+    """
     passed, total, failures, by_act = 0, 0, [], {}
-    for dialogue in generate_dialogues(n, seed=seed, split="heldout"):
+    for dialogue in generate_dialogues(n, seed=seed, split=split, values=values):
         for prompt, turn in assistant_prompts(dialogue):
             text = reply(model, tokenizer, prompt)
             ok, why = judge_reply(turn, text)
