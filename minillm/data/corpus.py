@@ -2,7 +2,8 @@
 
 A chapter calls ``load_corpus("tinyshakespeare")``; the first call downloads, later calls read the
 cache under ``MINILLM_DATA_DIR`` (default ``~/.cache/minillm``). Nothing downloads at import time,
-and nothing at all when ``MINILLM_OFFLINE=1`` (a classroom or a test that must not touch the network).
+and nothing at all when ``MINILLM_OFFLINE=1`` (a classroom or a test that must stay off the
+network).
 """
 
 from __future__ import annotations

@@ -60,7 +60,8 @@ def reply(model, tokenizer, prompt: str, max_new_tokens: int = 80) -> str:
 def judge(
     model, tokenizer, n: int = 200, seed: int = 0, split: str = "heldout", values: str | None = None
 ) -> dict:
-    """Replay ``n`` held-out dialogues turn by turn; the share of replies that fit their turn.
+    """Replay ``n`` dialogues (held-out ones by default) turn by turn; the share of replies that
+    fit their turn.
 
     ``split`` chooses the user phrasings and ``values`` the slot values (default: the same split),
     e.g. ``split="train", values="heldout"`` measures copying of new values alone.
