@@ -903,15 +903,11 @@ def random_slot_value(slot: str, rng: random.Random) -> str:
 
 
 def _dialogue(
-    rng: random.Random,
-    split: str,
-    dialogue_id: str,
-    random_values: bool = False,
-    values: str | None = None,
+    rng: random.Random, split: str, dialogue_id: str, random_values: bool, values: str
 ) -> Dialogue:
     """Draw one dialogue: optional greeting, one or two goals, optional thanks and closing.
 
-    The user's phrasings come from ``split``, the slot values from ``values`` (default: the same).
+    The user's phrasings come from ``split``, the slot values from the split ``values``.
     """
     turns: list[Turn] = []
     if rng.random() < _P_GREETING:
@@ -927,7 +923,7 @@ def _dialogue(
         slots = {
             slot: random_slot_value(slot, rng)
             if random_values
-            else sample_slot_value(slot, rng, values or split)
+            else sample_slot_value(slot, rng, values)
             for slot in REQUIRED_SLOTS[intent]
         }
         goals.append((intent, slots))
@@ -957,10 +953,12 @@ def generate_dialogues(
     if not isinstance(seed, int) or isinstance(seed, bool):
         raise ValueError(f"seed must be an int, got {seed!r}")
     _check_split(split)
-    if values is not None:
+    if values is None:
+        values = split
+    elif random_values:
+        raise ValueError("give either random_values=True or values, not both")
+    else:
         _check_split(values)
-        if random_values:
-            raise ValueError("give either random_values=True or values, not both")
     # the splits draw independent streams
     rng = random.Random(f"{split}:{seed}:random" if random_values else f"{split}:{seed}")
     dialogues: list[Dialogue] = []
