@@ -360,3 +360,37 @@ def test_random_values_are_made_up_and_deterministic():
         v for d in first for _, slots in d.goals for slot, v in slots.items() if slot != "order_id"
     ]
     assert values and sum(v in known for v in values) <= len(values) // 20
+
+
+def test_composed_phrasings_are_many_for_training_only_and_clear_of_heldout(train):
+    plain = dlg.user_templates("train")
+    composed = dlg.user_templates("train", composed=True)
+    heldout = dlg.user_templates("heldout")
+    assert set(composed) == set(plain)
+    for key in composed:
+        assert set(plain[key]) <= set(composed[key])
+    for intent in set(dlg.TASK_INTENTS) - {"complaint"}:
+        assert len(composed[intent]) >= 1000 > 30 >= len(plain[intent])
+
+    def bare(text):
+        return re.sub(r"[\s，。？！、：,.?!:]", "", text)
+
+    # no composed phrasing contains, or is contained in, a held-out phrasing of the same intent
+    for key in composed:
+        held = [bare(h) for h in heldout[key]]
+        for phrasing in set(composed[key]) - set(plain[key]):
+            assert not any(h in bare(phrasing) or bare(phrasing) in h for h in held), phrasing
+    dialogues = dlg.generate_dialogues(1000, seed=0, composed=True)
+    assert {d.split for d in dialogues} == {"train"}
+
+    def phrasings(dialogues):
+        return {skeleton(t) for d in dialogues for t in d.turns if t.role == "user"}
+
+    assert len(phrasings(dialogues)) > 3 * len(phrasings(train[:1000]))
+    assert dlg.chat_corpus(5, seed=2, composed=True) == "\n".join(
+        dlg.to_chat_text(d) for d in dlg.generate_dialogues(5, seed=2, composed=True)
+    )
+    with pytest.raises(ValueError, match="composed phrasings exist for split='train' only"):
+        dlg.generate_dialogues(3, split="heldout", composed=True)
+    with pytest.raises(ValueError, match="composed must be True or False"):
+        dlg.user_templates("train", composed="yes")

@@ -413,6 +413,153 @@ _SLOT_PHRASES = {
 }
 
 # ---------------------------------------------------------------------------------------------
+# Composed training phrasings. A few dozen hand-written phrasings per intent teach a small model
+# the phrasings, not the intent; ``generate_dialogues(composed=True)`` draws training dialogues
+# from many more: short cores (whitespace-separated) framed by an optional opening and ending,
+# added to the train split's own. A composed phrasing is kept only if, punctuation aside, it
+# neither contains nor is contained in a held-out phrasing of its intent: held-out stays unseen.
+# ---------------------------------------------------------------------------------------------
+
+
+def _words(text: str) -> list[str]:
+    """The whitespace-separated phrasings of ``text``."""
+    return text.split()
+
+
+_OPENINGS = (
+    "",
+    "请问",
+    "请问一下，",
+    "麻烦问下，",
+    "亲，",
+    "我想问一下，",
+    "客服，",
+    "那个，",
+    "打扰一下，",
+    "你好，",
+)
+_ENDINGS = ("", "？", "呀", "啊", "，谢谢", "，急", "，麻烦了", "。")
+_SHIPPING_VERBS = ("发到", "寄到", "送到", "快递到", "配送到", "邮到")
+_SHIPPING_ASKS = (
+    "要几天",
+    "多久能到",
+    "需要多久",
+    "几天能收到",
+    "大概几天",
+    "一般多长时间",
+    "得多久",
+)
+_TRAIN_CORES = {
+    "order_status": _words("""
+        订单{order_id}到哪了 {order_id}发货没 帮我查查{order_id} 查一下{order_id}的物流
+        {order_id}现在是什么状态 订单{order_id}怎么还没到 看看订单{order_id}的进度
+        {order_id}这个单到哪一步了 我的{order_id}什么时候发货 订单号{order_id}的快递到哪了
+        {order_id}的包裹在路上了吗 帮忙跟进一下订单{order_id} 订单{order_id}显示已发货，到哪了
+        查询{order_id}物流信息 我那个{order_id}的单子怎么样了 {order_id}的订单状态帮我看下
+        单子{order_id}寄出了吗 想知道{order_id}到哪里了 订单{order_id}是不是卡住了
+        能查到{order_id}的快递吗
+        我的订单到哪了 查一下物流 包裹什么时候到 我的东西发货了吗 帮我查个订单 订单状态怎么看
+        快递到哪了 我想看看物流进度 买的东西还在路上吗 订单怎么一直没更新 帮我跟进一下订单
+        我的单子什么情况 查查我的快递 订单发出去了没 东西寄出了吗 想知道我买的东西到哪了
+        物流信息帮我看下 订单进度怎么样了
+    """),
+    "shipping_time": [v + "{city}" + q for v in _SHIPPING_VERBS for q in _SHIPPING_ASKS]
+    + _words("""
+        {city}几天能到 {city}的话多久 在{city}几天收到货 {city}发货快吗 我是{city}的，几天能到
+        {city}这边多久送到 收货地在{city}，要几天 从你们那发{city}要多久 {city}能几天到
+        几天能到 快递几天到 一般要几天送到 配送要多久 多长时间能收到 大概几天到货 送过来要多久
+        下单多久能收到 几天能送到 发货速度怎么样 快递要走几天 运送需要几天 收货要等多久
+        物流快吗，几天到
+    """),
+    "return_refund": _words("""
+        订单{order_id}，{reason}，我要退款 {reason}，想退{order_id}这单 {order_id}要退货，因为{reason}
+        退一下{order_id}，{reason} 订单{order_id}申请退货，{reason} {order_id}这单{reason}，能退款吗
+        因为{reason}，{order_id}我不要了 {reason}，帮我把订单{order_id}退掉
+        我要退{order_id}，理由是{reason} 订单{order_id}：{reason}，申请退货退款
+        {order_id}要退货 订单{order_id}退款 {order_id}我不想要了，能退吗 帮我退掉订单{order_id}
+        订单{order_id}怎么退货 想把{order_id}退了 {order_id}申请退货 {order_id}这个我要退
+        订单{order_id}可以退款吗 退款，订单号{order_id} 我想退{order_id}这个订单
+        {reason}，想退 {reason}，要退款 {reason}，能退货吗 因为{reason}要退货 退货，{reason}
+        {reason}，帮我退了吧 {reason}，怎么退款 申请退款，原因：{reason} {reason}，我不想要了
+        {reason}，想退掉
+        怎么退货 我想退款 能退货吗 这个东西我不要了，想退 退货怎么办理 我要退掉 退款流程是什么
+        可以退吗 我想把东西退了 帮我办个退款 不想要了，退货 退货退款
+    """),
+    "change_address": _words("""
+        {order_id}的地址改成{city} 订单{order_id}改地址到{city} 把{order_id}送到{city}去
+        {order_id}改寄到{city} 订单{order_id}收货地址换成{city} 我要把订单{order_id}的地址改为{city}
+        {order_id}这单地址改一下，改成{city} 订单{order_id}能不能改送{city}
+        麻烦把{order_id}的收货城市改成{city}
+        {order_id}要改地址 订单{order_id}地址写错了 修改{order_id}的收货地址 {order_id}能改地址吗
+        订单{order_id}换个收货地址 {order_id}的地址不对 帮我改下订单{order_id}的地址
+        订单{order_id}收货地址要更改
+        地址改到{city} 收货地址换成{city} 我要改地址，改到{city} 能改寄{city}吗 地址改为{city}吧
+        把收货城市改成{city} 帮我改送{city} 我现在在{city}，想改地址
+        改地址 地址写错了 我要修改收货地址 收货地址能改吗 怎么改地址 想换个收货地址
+        帮忙改下收货信息 地址弄错了，能改吗 收货地址不对
+    """),
+    "business_hours": _words("""
+        {date}上班吗 {date}有人工客服吗 {date}几点开门 {date}营业吗 {date}客服在线吗 {date}几点到几点
+        {date}什么时候能找到人 {date}你们休息吗 {date}开不开门 {date}的上班时间 {date}几点下班
+        {date}能联系客服吗 {date}店里开吗
+        几点上班 营业时间是多少 客服几点在线 你们几点开门 什么时候有人工 服务时间是几点 客服上班时间
+        人工几点有 几点能找到客服 店铺营业时间
+    """),
+    "product_recommendation": _words("""
+        推荐个{product} {product}买哪个好 想要{product}，推荐一下 {product}哪款性价比高
+        有好的{product}推荐吗 {product}选哪个 帮我选{product} {product}推荐 买{product}的话选什么
+        求推荐{product} 想入{product}，哪个好 {product}有什么推荐的 给我挑个{product}
+        推荐一下 有什么推荐 帮我挑点东西 买什么好 有啥好物推荐 推荐几个商品 什么值得买
+        卖得好的是哪个 给点推荐 有什么爆款
+    """),
+}
+# Complaints carry their own tone, so they are not framed by openings and endings.
+_TRAIN_COMPLAINTS = {
+    "neutral": _words("""
+        订单{order_id}有点问题，反馈下 投诉一下{order_id}的快递 {order_id}这单体验不太好
+        订单{order_id}配送有问题 想对订单{order_id}提个意见
+        我要投诉 想反馈问题 提个建议 服务有问题，反馈一下 我要提意见
+    """),
+    "negative": _words("""
+        订单{order_id}太慢了，不满意 {order_id}的东西坏了，很失望 订单{order_id}没人管，很不满
+        {order_id}发错货了，生气 订单{order_id}太让人失望了
+        服务太差了 我很不满意 太失望了 你们太慢了，要投诉 质量太差，不满意
+    """),
+    "very_negative": _words("""
+        订单{order_id}太过分了！！ {order_id}到底管不管？！ 气死了！订单{order_id}又出问题！
+        订单{order_id}必须给说法！ {order_id}再不处理我就投诉到底！
+        太过分了！！ 气死我了！ 必须给我个说法！ 我要投诉到底！！ 简直离谱！！
+    """),
+}
+_TRAIN_SLOT_PHRASES = {
+    "order_id": _words("""
+        {order_id}吧 订单是{order_id} 号码{order_id} {order_id}，帮我看下 就是{order_id}
+        这个：{order_id} 订单号码是{order_id} {order_id}谢谢 我查了下，是{order_id} 单号：{order_id}
+    """),
+    "product": _words(
+        "我想看{product} 要{product} {product}吧，谢谢 想挑{product} 是{product}，推荐下 "
+        "{product}就行 就要{product} 打算买{product}"
+    ),
+    "city": _words(
+        "{city}吧 寄{city} 发{city} 地址在{city} 我这边是{city} 送{city} {city}这里 改到{city} "
+        "人在{city}"
+    ),
+    "date": _words("{date}那天 问{date} {date}的时间 就是{date} {date}那天呢 想知道{date}的"),
+    "reason": _words(
+        "{reason}吧 原因：{reason} 因为{reason}啦 嗯{reason} 主要原因是{reason} "
+        "{reason}，麻烦了 理由是{reason} {reason}，不想要了"
+    ),
+}
+_TRAIN_GREETINGS = _words("""
+    你好啊 您好呀 hi 在不在 有人在吗 客服在吗 嗨，你好 喂，有人吗 您好，客服 早 在么 请问有人吗
+    你好你好 哈喽哈喽 您好，在吗
+""")
+_TRAIN_THANKS = _words("""
+    谢谢啦 好的谢谢 感谢感谢 明白，谢谢 行，谢了 好的，没问题了 知道了 嗯嗯，谢谢 那没事了，谢谢 拜拜
+    好，再见 多谢多谢 收到，谢谢
+""")
+
+# ---------------------------------------------------------------------------------------------
 # Slot values. Categorical pools are partitioned like the templates; order ids are 10-digit
 # strings whose digit sum is even (train) or odd (held-out), so the two are disjoint by design.
 # ---------------------------------------------------------------------------------------------
@@ -764,13 +911,68 @@ _SLOT_PHRASE_POOL = {slot: _partition(phrases) for slot, phrases in _SLOT_PHRASE
 _VALUE_POOL = {slot: _partition(values) for slot, values in _VALUES.items()}
 
 
-# Characters of the training split's phrasings and values: half of a made-up value's characters.
+def _bare(text: str) -> str:
+    """``text`` without punctuation and spaces, for comparing phrasings."""
+    return re.sub(r"[\s，。？！、：,.?!:]", "", text)
+
+
+def _compose(pool: dict[str, tuple[str, ...]], phrasings, heldout: list[str]) -> None:
+    """Add to ``pool["composed"]`` the new phrasings that overlap none of ``heldout`` (bare)."""
+    seen = set(pool["composed"])
+    new = [
+        p
+        for p in dict.fromkeys(phrasings)
+        if p not in seen and not any(h in _bare(p) or _bare(p) in h for h in heldout)
+    ]
+    pool["composed"] += tuple(new)
+
+
+_PHRASE_POOLS = (
+    *_INTENT_POOL.values(),
+    _GREETING_POOL,
+    _THANKS_POOL,
+    _CONNECTOR_POOL,
+    *_SLOT_PHRASE_POOL.values(),
+)
+for _pool in _PHRASE_POOLS:
+    _pool["composed"] = _pool["train"]
+
+
+# A composed phrasing is checked against every held-out phrasing of its intent, in any group.
+_HELDOUT_BARE = {
+    intent: [
+        _bare(h)
+        for (i, _, _), parts in _INTENT_POOL.items()
+        if i == intent
+        for h in parts["heldout"]
+    ]
+    for intent in TASK_INTENTS
+}
+for _intent, _cores in _TRAIN_CORES.items():
+    for _core in _cores:
+        _compose(
+            _INTENT_POOL[_intent, _fields(_core), None],
+            (o + _core + e for o in _OPENINGS for e in _ENDINGS),
+            _HELDOUT_BARE[_intent],
+        )
+for _sentiment, _cores in _TRAIN_COMPLAINTS.items():
+    for _core in _cores:
+        _pool = _INTENT_POOL["complaint", _fields(_core), _sentiment]
+        _compose(_pool, [_core], _HELDOUT_BARE["complaint"])
+for _pool, _phrasings in (
+    *((_SLOT_PHRASE_POOL[slot], _TRAIN_SLOT_PHRASES[slot]) for slot in SLOTS),
+    (_GREETING_POOL, _TRAIN_GREETINGS),
+    (_THANKS_POOL, _TRAIN_THANKS),
+):
+    _compose(_pool, _phrasings, [_bare(h) for h in _pool["heldout"]])
+
+# Characters of the training phrasings and values: half of a made-up value's characters.
 _COMMON_CHARS = "".join(
     sorted(
         {
             c
             for text in (
-                *(t for parts in _INTENT_POOL.values() for t in parts["train"]),
+                *(t for parts in _INTENT_POOL.values() for t in parts["composed"]),
                 *(v for pool in _VALUE_POOL.values() for v in pool["train"]),
             )
             for c in text
@@ -780,13 +982,13 @@ _COMMON_CHARS = "".join(
 )
 
 
-def user_templates(split: str) -> dict[str, tuple[str, ...]]:
+def user_templates(split: str, composed: bool = False) -> dict[str, tuple[str, ...]]:
     """User phrasings of a split, keyed by intent name, slot name (slot answers) and "connector".
 
     Keys ``greeting``/``thanks_bye`` hold the opening/closing phrasings; "connector" the prefixes
-    that introduce a second intent.
+    that introduce a second intent. ``composed`` adds the composed training phrasings.
     """
-    _check_split(split)
+    split = _phrasing_key(split, composed)
     templates: dict[str, tuple[str, ...]] = {intent: () for intent in INTENTS}
     templates["greeting"] = _GREETING_POOL[split]
     templates["thanks_bye"] = _THANKS_POOL[split]
@@ -795,6 +997,16 @@ def user_templates(split: str) -> dict[str, tuple[str, ...]]:
     templates.update((slot, _SLOT_PHRASE_POOL[slot][split]) for slot in SLOTS)
     templates["connector"] = _CONNECTOR_POOL[split]
     return templates
+
+
+def _phrasing_key(split: object, composed: object) -> str:
+    """The pool key phrasings are drawn from: the split, or "composed" for composed training."""
+    _check_split(split)
+    if not isinstance(composed, bool):
+        raise ValueError(f"composed must be True or False, got {composed!r}")
+    if composed and split != "train":
+        raise ValueError("composed phrasings exist for split='train' only, got split='heldout'")
+    return "composed" if composed else split
 
 
 def value_pool(slot: str, split: str) -> tuple[str, ...]:
@@ -859,14 +1071,18 @@ def answer_facts(intent: str, slots: Mapping[str, str]) -> dict[str, str]:
 
 
 def _goal_turns(
-    rng: random.Random, split: str, intent: str, slots: dict[str, str], first: bool
+    rng: random.Random, phrasings: str, intent: str, slots: dict[str, str], first: bool
 ) -> list[Turn]:
-    """Turns pursuing one goal: user states the intent, assistant fills slots, then answers."""
+    """Turns pursuing one goal: user states the intent, assistant fills slots, then answers.
+
+    ``phrasings`` is the key of the phrasing pools to draw from (see ``_phrasing_key``).
+    """
     sentiment = rng.choice(SENTIMENTS) if intent == "complaint" else None
     given = tuple(slot for slot in REQUIRED_SLOTS[intent] if rng.random() < 0.5)
-    text = rng.choice(_INTENT_POOL[intent, frozenset(given), sentiment][split]).format_map(slots)
+    pool = _INTENT_POOL[intent, frozenset(given), sentiment][phrasings]
+    text = rng.choice(pool).format_map(slots)
     if not first:
-        text = rng.choice(_CONNECTOR_POOL[split]) + text
+        text = rng.choice(_CONNECTOR_POOL[phrasings]) + text
     stated = {slot: slots[slot] for slot in given}
     turns = [Turn("user", text, intent, stated, "inform_intent", sentiment=sentiment)]
     for slot in REQUIRED_SLOTS[intent]:
@@ -878,7 +1094,7 @@ def _goal_turns(
         turns.append(
             Turn("assistant", ask, intent, {}, "request", request_slot=slot, sentiment=sentiment)
         )
-        reply = rng.choice(_SLOT_PHRASE_POOL[slot][split]).format_map(slots)
+        reply = rng.choice(_SLOT_PHRASE_POOL[slot][phrasings]).format_map(slots)
         stated = {slot: slots[slot]}
         turns.append(Turn("user", reply, intent, stated, "inform_slot", sentiment=sentiment))
     answers = _COMPLAINT_ANSWERS[sentiment] if sentiment is not None else _ANSWERS[intent]
@@ -903,15 +1119,20 @@ def random_slot_value(slot: str, rng: random.Random) -> str:
 
 
 def _dialogue(
-    rng: random.Random, split: str, dialogue_id: str, random_values: bool, values: str
+    rng: random.Random,
+    split: str,
+    phrasings: str,
+    dialogue_id: str,
+    random_values: bool,
+    values: str,
 ) -> Dialogue:
     """Draw one dialogue: optional greeting, one or two goals, optional thanks and closing.
 
-    The user's phrasings come from ``split``, the slot values from the split ``values``.
+    The user's phrasings come from the pools ``phrasings``, the slot values from split ``values``.
     """
     turns: list[Turn] = []
     if rng.random() < _P_GREETING:
-        turns.append(Turn("user", rng.choice(_GREETING_POOL[split]), "greeting", {}, "greet"))
+        turns.append(Turn("user", rng.choice(_GREETING_POOL[phrasings]), "greeting", {}, "greet"))
         turns.append(Turn("assistant", rng.choice(_GREETING_REPLIES), "greeting", {}, "greet"))
     intents = [rng.choice(TASK_INTENTS)]
     if rng.random() < _P_SECOND_GOAL:
@@ -927,9 +1148,9 @@ def _dialogue(
             for slot in REQUIRED_SLOTS[intent]
         }
         goals.append((intent, slots))
-        turns += _goal_turns(rng, split, intent, slots, first=k == 0)
+        turns += _goal_turns(rng, phrasings, intent, slots, first=k == 0)
     if rng.random() < _P_CLOSING:
-        turns.append(Turn("user", rng.choice(_THANKS_POOL[split]), "thanks_bye", {}, "thanks"))
+        turns.append(Turn("user", rng.choice(_THANKS_POOL[phrasings]), "thanks_bye", {}, "thanks"))
         turns.append(Turn("assistant", rng.choice(_CLOSINGS), "thanks_bye", {}, "close"))
     return Dialogue(dialogue_id, split, tuple(goals), tuple(turns))
 
@@ -940,19 +1161,21 @@ def generate_dialogues(
     split: str = "train",
     random_values: bool = False,
     values: str | None = None,
+    composed: bool = False,
 ) -> list[Dialogue]:
     """Generate ``n`` dialogues with pairwise distinct chat text, deterministically from ``seed``.
 
     A shorter run is a prefix of a longer one with the same seed and split. ``random_values``
     replaces the split's slot values by made-up ones (``random_slot_value``), for training.
     ``values`` takes the slot values from another split than the phrasings, so a judge can tell
-    what costs more on held-out data: unseen phrasings or unseen values.
+    what costs more on held-out data: unseen phrasings or unseen values. ``composed`` (train split
+    only) draws the user's phrasings from many more, composed ones, for training a chat model.
     """
     if not isinstance(n, int) or isinstance(n, bool) or n < 0:
         raise ValueError(f"n must be a non-negative int (0, 1, 2, ...), got {n!r}")
     if not isinstance(seed, int) or isinstance(seed, bool):
         raise ValueError(f"seed must be an int, got {seed!r}")
-    _check_split(split)
+    phrasings = _phrasing_key(split, composed)
     if values is None:
         values = split
     elif random_values:
@@ -969,7 +1192,7 @@ def generate_dialogues(
             raise RuntimeError(f"could not draw {n} distinct dialogues in {max_attempts} attempts")
         attempts += 1
         dialogue = _dialogue(
-            rng, split, f"{split}-{seed}-{len(dialogues):06d}", random_values, values
+            rng, split, phrasings, f"{split}-{seed}-{len(dialogues):06d}", random_values, values
         )
         text = to_chat_text(dialogue)
         if text not in seen:
@@ -1023,9 +1246,12 @@ def parse_chat_text(text: str) -> list[tuple[str, str]]:
     return messages
 
 
-def chat_corpus(n: int, seed: int = 0, split: str = "train", system: str | None = None) -> str:
-    """Chat text of ``generate_dialogues(n, seed, split)``, one dialogue per line."""
-    return "\n".join(to_chat_text(d, system) for d in generate_dialogues(n, seed, split))
+def chat_corpus(
+    n: int, seed: int = 0, split: str = "train", system: str | None = None, composed: bool = False
+) -> str:
+    """Chat text of ``generate_dialogues(n, seed, split, composed=composed)``, one per line."""
+    dialogues = generate_dialogues(n, seed, split, composed=composed)
+    return "\n".join(to_chat_text(d, system) for d in dialogues)
 
 
 def dialogue_to_dict(dialogue: Dialogue) -> dict:
