@@ -2,9 +2,10 @@
 
 A byte-level BPE is trained on Tang poems plus training-split dialogues; a GPT is pretrained on the
 poems (general text), then fine-tuned (SFT, loss on the assistant's tokens only) on synthetic
-customer-service dialogues, half of them with made-up slot values so that it learns to copy what
-the user said. ``judge`` replays held-out dialogues (phrasings and slot values unseen in training)
-and checks every reply with ``minillm.data.dialogue.judge_reply``.
+customer-service dialogues in composed phrasings (thousands per intent, so that it learns the
+intent rather than the wording), half of them with made-up slot values so that it learns to copy
+what the user said. ``judge`` replays held-out dialogues (phrasings and slot values unseen in
+training) and checks every reply with ``minillm.data.dialogue.judge_reply``.
 
     python -m minillm.pretrained.train_chat_zh [--device cpu] [--out minillm/pretrained/chat-zh]
 """
@@ -95,9 +96,10 @@ def main() -> None:
     start = time.perf_counter()
     s = SETTINGS
     poems = poems_text()
-    train_dialogues = chat_corpus(s["sft"]["dialogues"] // 2, seed=0)
+    n = s["sft"]["dialogues"] // 2
+    train_dialogues = chat_corpus(n, seed=0, composed=True)
     made_up = "\n".join(
-        to_chat_text(d) for d in generate_dialogues(s["sft"]["dialogues"] // 2, random_values=True)
+        to_chat_text(d) for d in generate_dialogues(n, random_values=True, composed=True)
     )
     tokenizer = BPETokenizer().train(
         poems[:600_000] + "\n" + train_dialogues[:300_000], s["vocab_size"], SPECIAL_TOKENS
