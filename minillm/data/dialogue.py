@@ -927,44 +927,50 @@ def _compose(pool: dict[str, tuple[str, ...]], phrasings, heldout: list[str]) ->
     pool["composed"] += tuple(new)
 
 
-_PHRASE_POOLS = (
-    *_INTENT_POOL.values(),
-    _GREETING_POOL,
-    _THANKS_POOL,
-    _CONNECTOR_POOL,
-    *_SLOT_PHRASE_POOL.values(),
-)
-for _pool in _PHRASE_POOLS:
-    _pool["composed"] = _pool["train"]
+def _add_composed_phrasings() -> None:
+    """Give every phrasing pool its "composed" phrasings: the train ones, then the composed ones.
+
+    A composed intent phrasing is checked against every held-out phrasing of its intent, in any
+    group of stated slots; a slot answer, greeting or thanks against those of its own pool.
+    """
+    pools = (
+        *_INTENT_POOL.values(),
+        _GREETING_POOL,
+        _THANKS_POOL,
+        _CONNECTOR_POOL,
+        *_SLOT_PHRASE_POOL.values(),
+    )
+    for pool in pools:
+        pool["composed"] = pool["train"]
+    heldout = {
+        intent: [
+            _bare(h)
+            for (i, _, _), parts in _INTENT_POOL.items()
+            if i == intent
+            for h in parts["heldout"]
+        ]
+        for intent in TASK_INTENTS
+    }
+    for intent, cores in _TRAIN_CORES.items():
+        for core in cores:
+            _compose(
+                _INTENT_POOL[intent, _fields(core), None],
+                (o + core + e for o in _OPENINGS for e in _ENDINGS),
+                heldout[intent],
+            )
+    for sentiment, cores in _TRAIN_COMPLAINTS.items():
+        for core in cores:
+            pool = _INTENT_POOL["complaint", _fields(core), sentiment]
+            _compose(pool, [core], heldout["complaint"])
+    for pool, phrasings in (
+        *((_SLOT_PHRASE_POOL[slot], _TRAIN_SLOT_PHRASES[slot]) for slot in SLOTS),
+        (_GREETING_POOL, _TRAIN_GREETINGS),
+        (_THANKS_POOL, _TRAIN_THANKS),
+    ):
+        _compose(pool, phrasings, [_bare(h) for h in pool["heldout"]])
 
 
-# A composed phrasing is checked against every held-out phrasing of its intent, in any group.
-_HELDOUT_BARE = {
-    intent: [
-        _bare(h)
-        for (i, _, _), parts in _INTENT_POOL.items()
-        if i == intent
-        for h in parts["heldout"]
-    ]
-    for intent in TASK_INTENTS
-}
-for _intent, _cores in _TRAIN_CORES.items():
-    for _core in _cores:
-        _compose(
-            _INTENT_POOL[_intent, _fields(_core), None],
-            (o + _core + e for o in _OPENINGS for e in _ENDINGS),
-            _HELDOUT_BARE[_intent],
-        )
-for _sentiment, _cores in _TRAIN_COMPLAINTS.items():
-    for _core in _cores:
-        _pool = _INTENT_POOL["complaint", _fields(_core), _sentiment]
-        _compose(_pool, [_core], _HELDOUT_BARE["complaint"])
-for _pool, _phrasings in (
-    *((_SLOT_PHRASE_POOL[slot], _TRAIN_SLOT_PHRASES[slot]) for slot in SLOTS),
-    (_GREETING_POOL, _TRAIN_GREETINGS),
-    (_THANKS_POOL, _TRAIN_THANKS),
-):
-    _compose(_pool, _phrasings, [_bare(h) for h in _pool["heldout"]])
+_add_composed_phrasings()
 
 # Characters of the training phrasings and values: half of a made-up value's characters.
 _COMMON_CHARS = "".join(
