@@ -917,7 +917,8 @@ def _bare(text: str) -> str:
 
 
 def _compose(pool: dict[str, tuple[str, ...]], phrasings, heldout: list[str]) -> None:
-    """Add to ``pool["composed"]`` the new phrasings that overlap none of ``heldout`` (bare)."""
+    """Add to ``pool["composed"]`` the new phrasings that neither contain nor are contained in a
+    held-out phrasing (``heldout`` holds those already passed through ``_bare``)."""
     seen = set(pool["composed"])
     new = [
         p
