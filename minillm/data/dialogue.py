@@ -5,6 +5,7 @@ They give a tiny GPT exactly checkable chat data, a held-out split to judge it o
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import random
 import re
@@ -920,18 +921,19 @@ def _compose(pool: dict[str, tuple[str, ...]], phrasings, heldout: list[str]) ->
     """Add to ``pool["composed"]`` the new phrasings that neither contain nor are contained in a
     held-out phrasing (``heldout`` holds those already passed through ``_bare``)."""
     seen = set(pool["composed"])
-    new = [
-        p
-        for p in dict.fromkeys(phrasings)
-        if p not in seen and not any(h in _bare(p) or _bare(p) in h for h in heldout)
-    ]
+    new = []
+    for phrasing in dict.fromkeys(phrasings):
+        bare = _bare(phrasing)
+        if phrasing not in seen and not any(h in bare or bare in h for h in heldout):
+            new.append(phrasing)
     pool["composed"] += tuple(new)
 
 
+@functools.cache
 def _add_composed_phrasings() -> None:
     """Give every phrasing pool its "composed" phrasings: the train ones, then the composed ones.
 
-    A composed intent phrasing is checked against every held-out phrasing of its intent, in any
+    Run once, on first use, so that importing the module stays fast. A composed intent phrasing is checked against every held-out phrasing of its intent, in any
     group of stated slots; a slot answer, greeting or thanks against those of its own pool.
     """
     pools = (
@@ -971,22 +973,23 @@ def _add_composed_phrasings() -> None:
         _compose(pool, phrasings, [_bare(h) for h in pool["heldout"]])
 
 
-_add_composed_phrasings()
-
-# Characters of the training phrasings and values: half of a made-up value's characters.
-_COMMON_CHARS = "".join(
-    sorted(
-        {
-            c
-            for text in (
-                *(t for parts in _INTENT_POOL.values() for t in parts["composed"]),
-                *(v for pool in _VALUE_POOL.values() for v in pool["train"]),
-            )
-            for c in text
-            if "\u4e00" <= c <= "\u9fa5"
-        }
+@functools.cache
+def _common_chars() -> str:
+    """Chinese characters of the training phrasings and values: half of a made-up value's."""
+    _add_composed_phrasings()
+    return "".join(
+        sorted(
+            {
+                c
+                for text in (
+                    *(t for parts in _INTENT_POOL.values() for t in parts["composed"]),
+                    *(v for pool in _VALUE_POOL.values() for v in pool["train"]),
+                )
+                for c in text
+                if "\u4e00" <= c <= "\u9fa5"
+            }
+        )
     )
-)
 
 
 def user_templates(split: str, composed: bool = False) -> dict[str, tuple[str, ...]]:
@@ -1013,7 +1016,10 @@ def _phrasing_key(split: object, composed: object) -> str:
         raise ValueError(f"composed must be True or False, got {composed!r}")
     if composed and split != "train":
         raise ValueError("composed phrasings exist for split='train' only, got split='heldout'")
-    return "composed" if composed else split
+    if composed:
+        _add_composed_phrasings()
+        return "composed"
+    return split
 
 
 def value_pool(slot: str, split: str) -> tuple[str, ...]:
@@ -1120,7 +1126,7 @@ def random_slot_value(slot: str, rng: random.Random) -> str:
         return sample_slot_value(slot, rng, "train")
     low, high = _RANDOM_LENGTHS[slot]
     return "".join(
-        rng.choice(_COMMON_CHARS) if rng.random() < 0.5 else chr(rng.randint(0x4E00, 0x9FA5))
+        rng.choice(_common_chars()) if rng.random() < 0.5 else chr(rng.randint(0x4E00, 0x9FA5))
         for _ in range(rng.randint(low, high))
     )
 
