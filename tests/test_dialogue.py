@@ -371,6 +371,7 @@ def test_composed_phrasings_are_many_for_training_only_and_clear_of_heldout(trai
         assert set(plain[key]) <= set(composed[key])
     for intent in set(dlg.TASK_INTENTS) - {"complaint"}:
         assert len(composed[intent]) >= 1000 > 30 >= len(plain[intent])
+    assert len(composed["connector"]) >= 4 * len(plain["connector"])
 
     def bare(text):
         return re.sub(r"[\s，。？！、：,.?!:]", "", text)

@@ -555,6 +555,11 @@ _TRAIN_GREETINGS = _words("""
     你好啊 您好呀 hi 在不在 有人在吗 客服在吗 嗨，你好 喂，有人吗 您好，客服 早 在么 请问有人吗
     你好你好 哈喽哈喽 您好，在吗
 """)
+_TRAIN_CONNECTORS = _words("""
+    还想问下， 再请教一下， 另外问一句， 还有一件事， 另外呢， 还有就是， 再问个事， 我还想问， 顺带问下，
+    另外一个问题， 哦还有， 还有啊， 另外再问下， 然后， 嗯，还有， 那再问一下， 另外还有个事， 再咨询一下，
+    还有一个， 顺带一提， 另外想咨询， 再麻烦问一下，
+""")
 _TRAIN_THANKS = _words("""
     谢谢啦 好的谢谢 感谢感谢 明白，谢谢 行，谢了 好的，没问题了 知道了 嗯嗯，谢谢 那没事了，谢谢 拜拜
     好，再见 多谢多谢 收到，谢谢
@@ -933,8 +938,9 @@ def _compose(pool: dict[str, tuple[str, ...]], phrasings, heldout: list[str]) ->
 def _add_composed_phrasings() -> None:
     """Give every phrasing pool its "composed" phrasings: the train ones, then the composed ones.
 
-    Run once, on first use, so that importing the module stays fast. A composed intent phrasing is checked against every held-out phrasing of its intent, in any
-    group of stated slots; a slot answer, greeting or thanks against those of its own pool.
+    Run once, on first use, so that importing the module stays fast. A composed intent phrasing
+    is checked against every held-out phrasing of its intent, in any group of stated slots; a slot
+    answer, greeting, thanks or connector against those of its own pool.
     """
     pools = (
         *_INTENT_POOL.values(),
@@ -969,6 +975,7 @@ def _add_composed_phrasings() -> None:
         *((_SLOT_PHRASE_POOL[slot], _TRAIN_SLOT_PHRASES[slot]) for slot in SLOTS),
         (_GREETING_POOL, _TRAIN_GREETINGS),
         (_THANKS_POOL, _TRAIN_THANKS),
+        (_CONNECTOR_POOL, _TRAIN_CONNECTORS),
     ):
         _compose(pool, phrasings, [_bare(h) for h in pool["heldout"]])
 
