@@ -3,8 +3,8 @@
 A byte-level BPE is trained on Tang poems plus training-split dialogues; a GPT is pretrained on the
 poems (general text), then fine-tuned (SFT, loss on the assistant's tokens only) on synthetic
 customer-service dialogues in composed phrasings (thousands per intent, so that it learns the
-intent rather than the wording), half of them with made-up slot values so that it learns to copy
-what the user said. ``judge`` replays held-out dialogues (phrasings and slot values unseen in
+intent rather than the wording), three quarters of them with made-up slot values so that it
+learns to copy what the user said. ``judge`` replays held-out dialogues (phrasings and slot values unseen in
 training) and checks every reply with ``minillm.data.dialogue.judge_reply``.
 
     python -m minillm.pretrained.train_chat_zh [--device cpu] [--out minillm/pretrained/chat-zh]
@@ -39,7 +39,7 @@ SETTINGS = {
     "vocab_size": 2048,
     "model": {"block_size": 384, "n_layer": 4, "n_head": 4, "n_embd": 192, "dropout": 0.0},
     "pretrain": {"steps": 600, "batch_size": 16, "block_size": 128, "lr": 2e-3},
-    "sft": {"steps": 6000, "batch_size": 16, "lr": 1.5e-3, "dialogues": 20000},
+    "sft": {"steps": 6000, "batch_size": 16, "lr": 1.5e-3, "dialogues": 20000, "made_up": 0.75},
 }
 
 
@@ -96,10 +96,10 @@ def main() -> None:
     start = time.perf_counter()
     s = SETTINGS
     poems = poems_text()
-    n = s["sft"]["dialogues"] // 2
-    train_dialogues = chat_corpus(n, seed=0, composed=True)
+    n_made_up = round(s["sft"]["dialogues"] * s["sft"]["made_up"])
+    train_dialogues = chat_corpus(s["sft"]["dialogues"] - n_made_up, seed=0, composed=True)
     made_up = "\n".join(
-        to_chat_text(d) for d in generate_dialogues(n, random_values=True, composed=True)
+        to_chat_text(d) for d in generate_dialogues(n_made_up, random_values=True, composed=True)
     )
     tokenizer = BPETokenizer().train(
         poems[:600_000] + "\n" + train_dialogues[:300_000], s["vocab_size"], SPECIAL_TOKENS
