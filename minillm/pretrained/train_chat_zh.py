@@ -4,8 +4,8 @@ A byte-level BPE is trained on Tang poems plus training-split dialogues; a GPT i
 poems (general text), then fine-tuned (SFT, loss on the assistant's tokens only) on synthetic
 customer-service dialogues in composed phrasings (thousands per intent, so that it learns the
 intent rather than the wording), three quarters of them with made-up slot values so that it
-learns to copy what the user said. ``judge`` replays held-out dialogues (phrasings and slot values unseen in
-training) and checks every reply with ``minillm.data.dialogue.judge_reply``.
+learns to copy what the user said. ``judge`` replays held-out dialogues (phrasings and slot values
+unseen in training) and checks every reply with ``minillm.data.dialogue.judge_reply``.
 
     python -m minillm.pretrained.train_chat_zh [--device cpu] [--out minillm/pretrained/chat-zh]
 """
