@@ -362,6 +362,41 @@ def test_random_values_are_made_up_and_deterministic():
     assert values and sum(v in known for v in values) <= len(values) // 20
 
 
+def test_value_chars_widen_made_up_values_and_never_yield_heldout_ones():
+    extra = "沙沈深口"
+    wide = dlg.generate_dialogues(300, seed=4, random_values=True, value_chars=extra + "abc")
+    values = [v for d in wide for _, slots in d.goals for v in slots.values()]
+    assert any(c in v for c in extra for v in values)
+    narrow = dlg.generate_dialogues(300, seed=4, random_values=True)
+    narrow_values = [v for d in narrow for _, slots in d.goals for v in slots.values()]
+    assert not any(c in v for c in extra for v in narrow_values)
+    assert not any(c in v for c in "abc" for v in values)  # only Chinese characters are taken
+    assert "深圳" in dlg.value_pool("city", "heldout")
+
+    class Scripted(random.Random):
+        """Draws two characters from the pool, first "深圳" (held out), then "甲乙"."""
+
+        def __init__(self):
+            super().__init__(0)
+            self.script = list("深圳甲乙")
+
+        def random(self):
+            return 0.0
+
+        def randint(self, low, high):
+            return 2
+
+        def choice(self, seq):
+            assert self.script[0] in seq
+            return self.script.pop(0)
+
+    assert dlg.random_slot_value("city", Scripted(), "深圳甲乙") == "甲乙"
+    with pytest.raises(ValueError, match="value_chars needs random_values=True"):
+        dlg.generate_dialogues(3, value_chars=extra)
+    with pytest.raises(ValueError, match="value_chars must be a str"):
+        dlg.generate_dialogues(3, random_values=True, value_chars=["沙"])
+
+
 def test_composed_phrasings_are_many_for_training_only_and_clear_of_heldout(train):
     plain = dlg.user_templates("train")
     composed = dlg.user_templates("train", composed=True)

@@ -41,3 +41,14 @@ def test_chat_zh_loads_and_answers_in_the_chat_template():
     chat = ChatSession(model, tokenizer)
     assert "请问" in chat.send("你好")  # a greeting that offers help
     assert "订单号" in chat.send("我的快递怎么还没到？")  # asks for the missing order id
+
+
+def test_token_chars_are_the_chinese_characters_the_tokenizer_keeps_whole():
+    from minillm.pretrained.train_chat_zh import token_chars
+
+    _, tokenizer = pretrained.load("chat-zh")
+    chars = token_chars(tokenizer)
+    assert len(chars) > 500 and chars == "".join(sorted(set(chars)))
+    assert all("\u4e00" <= c <= "\u9fa5" and len(tokenizer.encode(c)) == 1 for c in chars)
+    # a rare character is split into bytes and left out; a common one is kept
+    assert len(tokenizer.encode("圳")) > 1 and "圳" not in chars and "沙" in chars

@@ -1123,19 +1123,32 @@ def _goal_turns(
     return turns
 
 
-def random_slot_value(slot: str, rng: random.Random) -> str:
+def random_slot_value(slot: str, rng: random.Random, chars: str = "") -> str:
     """A made-up value of ``slot``: random Chinese characters (an order id: random digits).
 
     Training on such values teaches a model to copy what the user said instead of memorising a
-    short list of cities or products, so it can handle values it has never seen.
+    short list of cities or products, so it can handle values it has never seen. Half of the
+    characters come from the training phrasings and values plus ``chars`` (e.g. every character
+    a tokenizer has as one token, so that each of them is copied in training), half from all
+    CJK characters. A value that happens to be a held-out one is drawn again.
     """
     if _check_slot(slot) == "order_id":
         return sample_slot_value(slot, rng, "train")
+    pool = _value_chars(chars)
     low, high = _RANDOM_LENGTHS[slot]
-    return "".join(
-        rng.choice(_common_chars()) if rng.random() < 0.5 else chr(rng.randint(0x4E00, 0x9FA5))
-        for _ in range(rng.randint(low, high))
-    )
+    while True:
+        value = "".join(
+            rng.choice(pool) if rng.random() < 0.5 else chr(rng.randint(0x4E00, 0x9FA5))
+            for _ in range(rng.randint(low, high))
+        )
+        if value not in _VALUE_POOL[slot]["heldout"]:
+            return value
+
+
+@functools.cache
+def _value_chars(chars: str) -> str:
+    """The characters of the training phrasings and values plus the Chinese ones of ``chars``."""
+    return "".join(sorted(set(_common_chars()) | {c for c in chars if "\u4e00" <= c <= "\u9fa5"}))
 
 
 def _dialogue(
@@ -1145,6 +1158,7 @@ def _dialogue(
     dialogue_id: str,
     random_values: bool,
     values: str,
+    value_chars: str = "",
 ) -> Dialogue:
     """Draw one dialogue: optional greeting, one or two goals, optional thanks and closing.
 
@@ -1162,7 +1176,7 @@ def _dialogue(
     goals = []
     for k, intent in enumerate(intents):
         slots = {
-            slot: random_slot_value(slot, rng)
+            slot: random_slot_value(slot, rng, value_chars)
             if random_values
             else sample_slot_value(slot, rng, values)
             for slot in REQUIRED_SLOTS[intent]
@@ -1182,6 +1196,7 @@ def generate_dialogues(
     random_values: bool = False,
     values: str | None = None,
     composed: bool = False,
+    value_chars: str = "",
 ) -> list[Dialogue]:
     """Generate ``n`` dialogues with pairwise distinct chat text, deterministically from ``seed``.
 
@@ -1190,6 +1205,7 @@ def generate_dialogues(
     ``values`` takes the slot values from another split than the phrasings, so a judge can tell
     what costs more on held-out data: unseen phrasings or unseen values. ``composed`` (train split
     only) draws the user's phrasings from many more, composed ones, for training a chat model.
+    ``value_chars`` widens the characters made-up values draw from (see ``random_slot_value``).
     """
     if not isinstance(n, int) or isinstance(n, bool) or n < 0:
         raise ValueError(f"n must be a non-negative int (0, 1, 2, ...), got {n!r}")
@@ -1200,6 +1216,10 @@ def generate_dialogues(
         values = split
     elif random_values:
         raise ValueError("give either random_values=True or values, not both")
+    if not isinstance(value_chars, str):
+        raise ValueError(f"value_chars must be a str of characters, got {value_chars!r}")
+    if value_chars and not random_values:
+        raise ValueError("value_chars needs random_values=True: only made-up values draw from it")
     else:
         _check_split(values)
     # the splits draw independent streams
@@ -1212,7 +1232,13 @@ def generate_dialogues(
             raise RuntimeError(f"could not draw {n} distinct dialogues in {max_attempts} attempts")
         attempts += 1
         dialogue = _dialogue(
-            rng, split, phrasings, f"{split}-{seed}-{len(dialogues):06d}", random_values, values
+            rng,
+            split,
+            phrasings,
+            f"{split}-{seed}-{len(dialogues):06d}",
+            random_values,
+            values,
+            value_chars,
         )
         text = to_chat_text(dialogue)
         if text not in seen:

@@ -3,9 +3,10 @@
 A byte-level BPE is trained on Tang poems plus training-split dialogues; a GPT is pretrained on the
 poems (general text), then fine-tuned (SFT, loss on the assistant's tokens only) on synthetic
 customer-service dialogues in composed phrasings (thousands per intent, so that it learns the
-intent rather than the wording), three quarters of them with made-up slot values so that it
-learns to copy what the user said. ``judge`` replays held-out dialogues (phrasings and slot values
-unseen in training) and checks every reply with ``minillm.data.dialogue.judge_reply``.
+intent rather than the wording), three quarters of them with made-up slot values (drawn partly
+from every Chinese character the tokenizer keeps as one token) so that it learns to copy what the
+user said. ``judge`` replays held-out dialogues (phrasings and slot values unseen in training)
+and checks every reply with ``minillm.data.dialogue.judge_reply``.
 
     python -m minillm.pretrained.train_chat_zh [--device cpu] [--out minillm/pretrained/chat-zh]
 """
@@ -46,6 +47,17 @@ SETTINGS = {
 def poems_text() -> str:
     """The Tang poems' text, one poem per line (titles and authors dropped)."""
     return "\n".join(line.split("\t")[2] for line in load_corpus("tang_poems").splitlines())
+
+
+def token_chars(tokenizer) -> str:
+    """The Chinese characters that are one token each: made-up slot values draw from them, so
+    that copying is trained on every such token, not only on those of the dialogue templates."""
+    chars = set()
+    for i in range(tokenizer.vocab_size):
+        text = tokenizer.decode([i])
+        if len(text) == 1 and "\u4e00" <= text <= "\u9fa5":
+            chars.add(text)
+    return "".join(sorted(chars))
 
 
 @torch.no_grad()
@@ -98,13 +110,16 @@ def main() -> None:
     poems = poems_text()
     n_made_up = round(s["sft"]["dialogues"] * s["sft"]["made_up"])
     train_dialogues = chat_corpus(s["sft"]["dialogues"] - n_made_up, seed=0, composed=True)
-    made_up = "\n".join(
-        to_chat_text(d) for d in generate_dialogues(n_made_up, random_values=True, composed=True)
-    )
     tokenizer = BPETokenizer().train(
         poems[:600_000] + "\n" + train_dialogues[:300_000], s["vocab_size"], SPECIAL_TOKENS
     )
     print(f"tokenizer: {tokenizer.vocab_size} tokens ({time.perf_counter() - start:.0f} s)")
+    made_up = "\n".join(
+        to_chat_text(d)
+        for d in generate_dialogues(
+            n_made_up, random_values=True, composed=True, value_chars=token_chars(tokenizer)
+        )
+    )
 
     model = GPT(GPTConfig(vocab_size=tokenizer.vocab_size, **s["model"])).to(device)
     p = s["pretrain"]
