@@ -1216,12 +1216,12 @@ def generate_dialogues(
         values = split
     elif random_values:
         raise ValueError("give either random_values=True or values, not both")
+    else:
+        _check_split(values)
     if not isinstance(value_chars, str):
         raise ValueError(f"value_chars must be a str of characters, got {value_chars!r}")
     if value_chars and not random_values:
         raise ValueError("value_chars needs random_values=True: only made-up values draw from it")
-    else:
-        _check_split(values)
     # the splits draw independent streams
     rng = random.Random(f"{split}:{seed}:random" if random_values else f"{split}:{seed}")
     dialogues: list[Dialogue] = []
