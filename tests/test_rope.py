@@ -44,55 +44,20 @@ def test_rotation_equals_llama_and_depends_on_offsets_only():
 
 
 def test_rope_gpt_equals_hf_gpt_neox():
-    """The same weights in GPTNeoXForCausalLM (sequential residual, full rotary) give our logits."""
+    """gpt_to_hf puts the weights in GPTNeoXForCausalLM (sequential residual, full rotary): same
+    logits, and HF generate with its own cache writes the tokens ours does."""
+    from minillm.generation import generate
+    from minillm.interop import gpt_to_hf
+
     model = _rope_gpt(rope_base=1000.0)
-    c = model.config
-    d_k = c.n_embd // c.n_head
-    hf = transformers.GPTNeoXForCausalLM(
-        transformers.GPTNeoXConfig(
-            vocab_size=c.vocab_size,
-            hidden_size=c.n_embd,
-            num_hidden_layers=c.n_layer,
-            num_attention_heads=c.n_head,
-            intermediate_size=4 * c.n_embd,
-            hidden_act="gelu_new",
-            max_position_embeddings=c.block_size,
-            layer_norm_eps=1e-5,
-            use_parallel_residual=False,
-            tie_word_embeddings=True,
-            rope_parameters={
-                "rope_type": "default",
-                "rope_theta": 1000.0,
-                "partial_rotary_factor": 1.0,
-            },
-        )
-    ).eval()
-    ours, theirs = model.state_dict(), {}
-    theirs["gpt_neox.embed_in.weight"] = ours["wte.weight"]
-    theirs["lm_head.weight"] = ours["wte.weight"]
-    for i in range(c.n_layer):
-        a, b = f"blocks.{i}.", f"gpt_neox.layers.{i}."
-        # ours: rows q|k|v, each head by head; NeoX: head by head, each q|k|v
-        w = ours[a + "attn.in_proj.weight"].view(3, c.n_head, d_k, c.n_embd)
-        theirs[b + "attention.query_key_value.weight"] = w.transpose(0, 1).reshape(-1, c.n_embd)
-        bias = ours[a + "attn.in_proj.bias"].view(3, c.n_head, d_k)
-        theirs[b + "attention.query_key_value.bias"] = bias.transpose(0, 1).reshape(-1)
-        for mine, hers in [
-            ("ln1", "input_layernorm"),
-            ("ln2", "post_attention_layernorm"),
-            ("attn.out_proj", "attention.dense"),
-            ("ffn.linear1", "mlp.dense_h_to_4h"),
-            ("ffn.linear2", "mlp.dense_4h_to_h"),
-        ]:
-            for p in ("weight", "bias"):
-                theirs[f"{b}{hers}.{p}"] = ours[f"{a}{mine}.{p}"]
-    theirs["gpt_neox.final_layer_norm.weight"] = ours["ln_f.weight"]
-    theirs["gpt_neox.final_layer_norm.bias"] = ours["ln_f.bias"]
-    missing, unexpected = hf.load_state_dict(theirs, strict=False)
-    assert not unexpected and all("rotary" in name for name in missing)
-    ids = torch.randint(0, c.vocab_size, (2, 20))
+    hf = gpt_to_hf(model)
+    assert type(hf).__name__ == "GPTNeoXForCausalLM" and not hf.training
+    ids = torch.randint(0, model.config.vocab_size, (2, 20))
     with torch.no_grad():
         torch.testing.assert_close(model(ids)[0], hf(ids).logits, atol=2e-5, rtol=0)
+        theirs = hf.generate(ids[:1, :6], attention_mask=torch.ones(1, 6, dtype=torch.long),
+                             max_new_tokens=20, do_sample=False, pad_token_id=0)  # fmt: skip
+    assert generate(model, ids[:1, :6], max_new_tokens=20).tolist() == theirs.tolist()
 
 
 def test_rope_gpt_with_cache_and_padding_equals_full_forward():
@@ -128,7 +93,3 @@ def test_rope_config_errors():
         GPTConfig(10, 8, 1, 2, 8, position="alibi")
     with pytest.raises(ValueError, match="even head size"):
         GPTConfig(10, 8, 1, 2, 6, position="rope")
-    from minillm.interop import gpt_to_hf
-
-    with pytest.raises(ValueError, match="learned positions only"):
-        gpt_to_hf(_rope_gpt())
