@@ -1,11 +1,12 @@
 """Train the shipped "chat-zh" model and judge it on held-out dialogues.
 
-A byte-level BPE is trained on Tang poems plus training-split dialogues; a GPT is pretrained on the
-poems (general text), then fine-tuned (SFT, loss on the assistant's tokens only) on synthetic
-customer-service dialogues in composed phrasings (thousands per intent, so that it learns the
-intent rather than the wording), three quarters of them with made-up slot values (drawn partly
-from every Chinese character the tokenizer keeps as one token) so that it learns to copy what the
-user said. ``judge`` replays held-out dialogues (phrasings and slot values unseen in training)
+A byte-level BPE is trained on Tang poems plus training-split dialogues; a GPT with rotary
+positions is pretrained on the poems (general text), then fine-tuned (SFT, loss on the
+assistant's tokens only) on synthetic customer-service dialogues in composed phrasings (thousands
+per intent, so that it learns the intent rather than the wording), three quarters of them with
+made-up slot values (drawn partly from every Chinese character the tokenizer keeps as one token)
+so that it learns to copy what the user said; relative positions make that copying easier.
+``judge`` replays held-out dialogues (phrasings and slot values unseen in training)
 and checks every reply with ``minillm.data.dialogue.judge_reply``.
 
     python -m minillm.pretrained.train_chat_zh [--device cpu] [--out minillm/pretrained/chat-zh]
@@ -38,7 +39,14 @@ from minillm.utils import get_device, seed_everything
 
 SETTINGS = {
     "vocab_size": 2048,
-    "model": {"block_size": 384, "n_layer": 4, "n_head": 4, "n_embd": 192, "dropout": 0.0},
+    "model": {
+        "block_size": 384,
+        "n_layer": 4,
+        "n_head": 4,
+        "n_embd": 192,
+        "dropout": 0.0,
+        "position": "rope",
+    },
     "pretrain": {"steps": 600, "batch_size": 16, "block_size": 128, "lr": 2e-3},
     "sft": {"steps": 6000, "batch_size": 16, "lr": 1.5e-3, "dialogues": 20000, "made_up": 0.75},
 }
