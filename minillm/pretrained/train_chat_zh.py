@@ -9,7 +9,7 @@ so that it learns to copy what the user said; relative positions make that copyi
 ``judge`` replays held-out dialogues (phrasings and slot values unseen in training)
 and checks every reply with ``minillm.data.dialogue.judge_reply``.
 
-    python -m minillm.pretrained.train_chat_zh [--device cpu] [--out minillm/pretrained/chat-zh]
+    python -m minillm.pretrained.train_chat_zh [--device cpu] [--out DIR] [--seed 0]
 """
 
 from __future__ import annotations
@@ -110,9 +110,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--device", default=None)
     parser.add_argument("--out", default=str(Path(__file__).parent / "chat-zh"))
+    parser.add_argument("--seed", type=int, default=0, help="initialisation seed (shipped: 0)")
     args = parser.parse_args()
     device = get_device(args.device)
-    seed_everything(0)
+    seed_everything(args.seed)
     start = time.perf_counter()
     s = SETTINGS
     poems = poems_text()
@@ -166,7 +167,9 @@ def main() -> None:
     trainer.save_model(out)
     tokenizer.save(out / "tokenizer.json")
     info = json.loads((out / "config.json").read_text(encoding="utf-8"))
-    info.update(settings=s, judge=result, seconds=round(time.perf_counter() - start))
+    info.update(
+        settings=s, seed=args.seed, judge=result, seconds=round(time.perf_counter() - start)
+    )
     (out / "config.json").write_text(
         json.dumps(info, ensure_ascii=False, indent=2), encoding="utf-8"
     )
