@@ -9,7 +9,7 @@ so that it learns to copy what the user said; relative positions make that copyi
 ``judge`` replays held-out dialogues (phrasings and slot values unseen in training)
 and checks every reply with ``minillm.data.dialogue.judge_reply``.
 
-    python -m minillm.pretrained.train_chat_zh [--device cpu] [--out DIR] [--seed 0]
+    python -m minillm.pretrained.train_chat_zh [--device cpu] [--out DIR] [--seed 0] [--threads N]
 """
 
 from __future__ import annotations
@@ -111,7 +111,15 @@ def main() -> None:
     parser.add_argument("--device", default=None)
     parser.add_argument("--out", default=str(Path(__file__).parent / "chat-zh"))
     parser.add_argument("--seed", type=int, default=0, help="initialisation seed (shipped: 0)")
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=None,
+        help="CPU threads (the sums, so the result, depend on it)",
+    )
     args = parser.parse_args()
+    if args.threads is not None:
+        torch.set_num_threads(args.threads)
     device = get_device(args.device)
     seed_everything(args.seed)
     start = time.perf_counter()
@@ -168,7 +176,11 @@ def main() -> None:
     tokenizer.save(out / "tokenizer.json")
     info = json.loads((out / "config.json").read_text(encoding="utf-8"))
     info.update(
-        settings=s, seed=args.seed, judge=result, seconds=round(time.perf_counter() - start)
+        settings=s,
+        seed=args.seed,
+        threads=torch.get_num_threads(),
+        judge=result,
+        seconds=round(time.perf_counter() - start),
     )
     (out / "config.json").write_text(
         json.dumps(info, ensure_ascii=False, indent=2), encoding="utf-8"
