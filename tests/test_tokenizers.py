@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from minillm.data.dialogue import chat_corpus, parse_chat_text
 from minillm.tokenizers import SPECIAL_TOKENS, BPETokenizer, CharTokenizer, Tokenizer
-from minillm.tokenizers.bpe import SPLIT_PATTERN, merge
+from minillm.tokenizers.bpe import HAN_CHAR_PATTERN, SPLIT_PATTERN, merge
 
 ENGLISH = """\
 A tokenizer turns text into a list of integers and back again. The simplest one gives every
@@ -117,6 +117,25 @@ def test_pretokenizer_keeps_han_runs_apart():
         "'t",
     ]
     assert regex.findall(SPLIT_PATTERN, "〇一二三") == ["〇一二三"]
+
+
+def test_han_char_pattern_makes_every_chinese_character_a_chunk():
+    text = "我爱Python和C++，你呢？2024年 天气 don't"
+    assert regex.findall(HAN_CHAR_PATTERN, text) == [
+        *"我爱", "Python", "和", "C", "++，", *"你呢", "？", "2024", "年", " ", *"天气", " don", "'t"
+    ]  # fmt: skip
+
+
+def test_han_char_bpe_has_one_token_per_character_and_saves_its_pattern(tmp_path):
+    corpus = chat_corpus(200) + "\n" + ENGLISH
+    tokenizer = BPETokenizer(HAN_CHAR_PATTERN).train(corpus, vocab_size=900)
+    pieces = [tokenizer.decode([i]) for i in tokenizer.encode("订单到哪了，客服")]
+    assert pieces == ["订", "单", "到", "哪", "了", "，", "客", "服"]
+    words = mixed_bpe().encode("订单到哪了，客服")  # the default pattern merges words
+    assert len(words) < len(pieces)
+    tokenizer.save(tmp_path / "t.json")
+    loaded = Tokenizer.load(tmp_path / "t.json")
+    assert loaded.pattern == HAN_CHAR_PATTERN and loaded.encode(corpus) == tokenizer.encode(corpus)
 
 
 def test_merges_glue_chinese_words_not_punctuation():

@@ -3,7 +3,8 @@ most frequent adjacent pair of ids into a new id. Any string encodes; no ``<unk>
 
 Before counting pairs, a regex cuts text into chunks (words, numbers, punctuation, whitespace) and
 merges never cross a chunk boundary. Runs of Chinese characters are chunks of their own, so a merge
-can form a Chinese word but never glue Chinese to punctuation, digits, spaces or Latin letters.
+can form a Chinese word but never glue Chinese to punctuation, digits, spaces or Latin letters
+(``HAN_CHAR_PATTERN`` makes each Chinese character a chunk, so merges never form words).
 """
 
 from __future__ import annotations
@@ -34,6 +35,11 @@ SPLIT_PATTERN = "|".join(
         r"\s+",
     ]
 )
+# The same with every Chinese character a chunk of its own: merges then build characters out of
+# their bytes but never join characters into words, so a Chinese string is one token per character
+# (rarer characters stay a few byte tokens) wherever it appears. A model that must copy words it
+# has never seen, such as a chat model repeating a user's city, then copies character by character.
+HAN_CHAR_PATTERN = SPLIT_PATTERN.replace(r"\p{Han}+", r"\p{Han}", 1)
 _CACHE_SIZE = 100_000  # encoded chunks kept by encode; a corpus repeats few distinct chunks
 
 
