@@ -57,21 +57,40 @@ class SFTBatches:
     """Endless random batches of SFT examples, right-padded to the longest in the batch.
 
     Like ``RandomWindows`` it draws from its own generator and can be saved and resumed, so the
-    ``Trainer`` uses it unchanged; padded positions have label IGNORE.
+    ``Trainer`` uses it unchanged; padded positions have label IGNORE. With ``buckets`` = k > 1 it
+    draws k batches' worth of examples at once, sorts them by length and hands out the k batches
+    in random order: each example is still drawn uniformly, but a batch holds examples of similar
+    length, so far fewer padded positions are computed.
     """
 
     def __init__(self, texts: Sequence[str], tokenizer: Tokenizer, max_len: int, batch_size: int,
-                 seed: int = 0, device=None):  # fmt: skip
+                 seed: int = 0, device=None, buckets: int = 1):  # fmt: skip
         if not texts:
             raise ValueError("texts is empty: give at least one chat-template dialogue")
+        if not isinstance(buckets, int) or isinstance(buckets, bool) or buckets < 1:
+            raise ValueError(f"buckets must be an int >= 1, got {buckets!r}")
         self.examples = [sft_example(t, tokenizer, max_len) for t in texts]
         self.pad_id = tokenizer.special_tokens.get(PAD_TOKEN, 0)
-        self.batch_size, self.device = batch_size, device
+        self.batch_size, self.device, self.buckets = batch_size, device, buckets
         self.generator = torch.Generator().manual_seed(seed)
+        self.pending: list[list[int]] = []  # drawn batches not handed out yet (buckets > 1)
+
+    def _picks(self) -> list[int]:
+        """Indices of the next batch's examples."""
+        if self.buckets == 1:
+            return torch.randint(
+                len(self.examples), (self.batch_size,), generator=self.generator
+            ).tolist()
+        if not self.pending:
+            n = self.batch_size * self.buckets
+            drawn = torch.randint(len(self.examples), (n,), generator=self.generator).tolist()
+            drawn.sort(key=lambda i: len(self.examples[i][0]))
+            order = torch.randperm(self.buckets, generator=self.generator).tolist()
+            self.pending = [drawn[k * self.batch_size : (k + 1) * self.batch_size] for k in order]
+        return self.pending.pop()
 
     def next_batch(self) -> tuple[torch.Tensor, torch.Tensor]:
-        picks = torch.randint(len(self.examples), (self.batch_size,), generator=self.generator)
-        chosen = [self.examples[i] for i in picks.tolist()]
+        chosen = [self.examples[i] for i in self._picks()]
         width = max(len(x) for x, _ in chosen)
         x = torch.full((len(chosen), width), self.pad_id, dtype=torch.long)
         y = torch.full((len(chosen), width), IGNORE, dtype=torch.long)
@@ -83,10 +102,11 @@ class SFTBatches:
         return x, y
 
     def state_dict(self) -> dict:
-        return {"generator": self.generator.get_state()}
+        return {"generator": self.generator.get_state(), "pending": [list(b) for b in self.pending]}
 
     def load_state_dict(self, state: dict) -> None:
         self.generator.set_state(state["generator"])
+        self.pending = [list(b) for b in state.get("pending", [])]
 
 
 def strip_markup(text: str) -> str:

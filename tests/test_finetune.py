@@ -51,6 +51,40 @@ def test_batches_resume_exactly(tokenizer):
     assert torch.equal(got[0], expected[0]) and torch.equal(got[1], expected[1])
 
 
+def _padding(batches: SFTBatches, n: int) -> tuple[float, set[int]]:
+    """Share of padded positions over ``n`` batches, and the example lengths that were drawn."""
+    padded, cells, lengths = 0, 0, set()
+    for _ in range(n):
+        _, y = batches.next_batch()
+        real = (y != IGNORE).int().flip(1).cummax(1).values.flip(1) > 0  # up to the last label
+        padded, cells = padded + (~real).sum().item(), cells + real.numel()
+        lengths |= set(real.sum(1).tolist())
+    return padded / cells, lengths
+
+
+def test_buckets_cut_padding_and_still_draw_every_length(tokenizer):
+    texts = chat_corpus(200, seed=6).splitlines()
+    plain = SFTBatches(texts, tokenizer, max_len=512, batch_size=8, seed=0)
+    bucketed = SFTBatches(texts, tokenizer, max_len=512, batch_size=8, seed=0, buckets=8)
+    plain_pad, plain_lengths = _padding(plain, 200)
+    bucket_pad, bucket_lengths = _padding(bucketed, 200)
+    assert bucket_pad < plain_pad / 3 and plain_pad > 0.2
+    assert min(bucket_lengths) == min(plain_lengths) and max(bucket_lengths) == max(plain_lengths)
+
+
+def test_bucketed_batches_resume_exactly(tokenizer):
+    texts = chat_corpus(30, seed=4).splitlines()
+    a = SFTBatches(texts, tokenizer, max_len=256, batch_size=3, seed=5, buckets=4)
+    a.next_batch()  # three of the four drawn batches are still pending
+    state = a.state_dict()
+    expected = [a.next_batch() for _ in range(6)]
+    b = SFTBatches(texts, tokenizer, max_len=256, batch_size=3, seed=99, buckets=4)
+    b.load_state_dict(state)
+    for want in expected:
+        got = b.next_batch()
+        assert torch.equal(got[0], want[0]) and torch.equal(got[1], want[1])
+
+
 def test_chat_prompt_system_few_shot_and_markup():
     shots = [[("user", "你好"), ("assistant", "您好！")]]
     text = chat_prompt(
@@ -68,6 +102,8 @@ def test_chat_prompt_system_few_shot_and_markup():
 def test_bad_input(tokenizer):
     with pytest.raises(ValueError, match="texts is empty"):
         SFTBatches([], tokenizer, 10, 2)
+    with pytest.raises(ValueError, match="buckets must be an int >= 1, got 0"):
+        SFTBatches(["<|user|>a<|end|><|assistant|>b<|end|>"], tokenizer, 10, 2, buckets=0)
     from minillm.tokenizers import CharTokenizer
 
     with pytest.raises(ValueError, match="no special token '<\\|assistant\\|>'"):
