@@ -1,15 +1,18 @@
 """Train the shipped "chat-zh" model and judge it on held-out dialogues.
 
-A byte-level BPE is trained on Tang poems plus training-split dialogues; a GPT with rotary
-positions is pretrained on the poems (general text), then fine-tuned (SFT, loss on the
-assistant's tokens only) on synthetic customer-service dialogues in composed phrasings (thousands
-per intent, so that it learns the intent rather than the wording), three quarters of them with
-made-up slot values (drawn partly from every Chinese character the tokenizer keeps as one token)
-so that it learns to copy what the user said; relative positions make that copying easier.
-``judge`` replays held-out dialogues (phrasings and slot values unseen in training)
-and checks every reply with ``minillm.data.dialogue.judge_reply``.
+Recipe "poems" (shipped): a byte-level BPE is trained on Tang poems plus training-split dialogues;
+a GPT with rotary positions is pretrained on the poems (general text), then fine-tuned (SFT, loss
+on the assistant's tokens only) on synthetic customer-service dialogues in composed phrasings
+(thousands per intent, so that it learns the intent rather than the wording), three quarters of
+them with made-up slot values (drawn partly from every Chinese character the tokenizer keeps as
+one token) so that it learns to copy what the user said; relative positions make that copying
+easier. Recipe "reviews" pretrains on everyday Chinese (online reviews) instead, with one token
+per Chinese character (``HAN_CHAR_PATTERN``), cosine learning-rate decay and length-bucketed SFT
+batches; the pretrained README compares the two. ``judge`` replays held-out dialogues (phrasings
+and slot values unseen in training) and checks every reply with ``judge_reply``.
 
-    python -m minillm.pretrained.train_chat_zh [--device cpu] [--out DIR] [--seed 0] [--threads N]
+    python -m minillm.pretrained.train_chat_zh [--recipe poems] [--device cpu] [--out DIR]
+                                                [--seed 0] [--threads N]
 """
 
 from __future__ import annotations
@@ -34,27 +37,48 @@ from minillm.finetune import SFTBatches
 from minillm.generation import generate
 from minillm.models import GPT, GPTConfig
 from minillm.tokenizers import SPECIAL_TOKENS, BPETokenizer
+from minillm.tokenizers.bpe import HAN_CHAR_PATTERN, SPLIT_PATTERN
 from minillm.training import TrainConfig, Trainer
 from minillm.utils import get_device, seed_everything
 
-SETTINGS = {
-    "vocab_size": 2048,
-    "model": {
-        "block_size": 384,
-        "n_layer": 4,
-        "n_head": 4,
-        "n_embd": 192,
-        "dropout": 0.0,
-        "position": "rope",
-    },
-    "pretrain": {"steps": 600, "batch_size": 16, "block_size": 128, "lr": 2e-3},
-    "sft": {"steps": 6000, "batch_size": 16, "lr": 1.5e-3, "dialogues": 20000, "made_up": 0.75},
+MODEL = {
+    "block_size": 384,
+    "n_layer": 4,
+    "n_head": 4,
+    "n_embd": 192,
+    "dropout": 0.0,
+    "position": "rope",
 }
+RECIPES = {
+    "poems": {
+        "corpus": "tang_poems",
+        "split": "words",
+        "vocab_size": 2048,
+        "schedule": "constant",
+        "model": MODEL,
+        "pretrain": {"steps": 600, "batch_size": 16, "block_size": 128, "lr": 2e-3},
+        "sft": {"steps": 6000, "batch_size": 16, "buckets": 1, "lr": 1.5e-3,
+                "dialogues": 20000, "made_up": 0.75},
+    },
+    "reviews": {
+        "corpus": "chinese_reviews",
+        "split": "characters",
+        "vocab_size": 4096,
+        "schedule": "cosine",
+        "model": MODEL,
+        "pretrain": {"steps": 600, "batch_size": 16, "block_size": 128, "lr": 2e-3},
+        "sft": {"steps": 6000, "batch_size": 16, "buckets": 8, "lr": 1.5e-3,
+                "dialogues": 20000, "made_up": 0.75},
+    },
+}  # fmt: skip
+SETTINGS = RECIPES["poems"]  # the recipe of the shipped weights
 
 
-def poems_text() -> str:
-    """The Tang poems' text, one poem per line (titles and authors dropped)."""
-    return "\n".join(line.split("\t")[2] for line in load_corpus("tang_poems").splitlines())
+def pretrain_text(corpus: str) -> str:
+    """General text to pretrain on, one poem or review per line (poems lose title and author)."""
+    if corpus == "tang_poems":
+        return "\n".join(line.split("\t")[2] for line in load_corpus(corpus).splitlines())
+    return load_corpus(corpus)
 
 
 def token_chars(tokenizer) -> str:
@@ -108,6 +132,7 @@ def judge(
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--recipe", choices=sorted(RECIPES), default="poems")
     parser.add_argument("--device", default=None)
     parser.add_argument("--out", default=str(Path(__file__).parent / "chat-zh"))
     parser.add_argument("--seed", type=int, default=0, help="initialisation seed (shipped: 0)")
@@ -123,12 +148,13 @@ def main() -> None:
     device = get_device(args.device)
     seed_everything(args.seed)
     start = time.perf_counter()
-    s = SETTINGS
-    poems = poems_text()
+    s = RECIPES[args.recipe]
+    text = pretrain_text(s["corpus"])
     n_made_up = round(s["sft"]["dialogues"] * s["sft"]["made_up"])
     train_dialogues = chat_corpus(s["sft"]["dialogues"] - n_made_up, seed=0, composed=True)
-    tokenizer = BPETokenizer().train(
-        poems[:600_000] + "\n" + train_dialogues[:300_000], s["vocab_size"], SPECIAL_TOKENS
+    pattern = HAN_CHAR_PATTERN if s["split"] == "characters" else SPLIT_PATTERN
+    tokenizer = BPETokenizer(pattern).train(
+        text[:600_000] + "\n" + train_dialogues[:300_000], s["vocab_size"], SPECIAL_TOKENS
     )
     print(f"tokenizer: {tokenizer.vocab_size} tokens ({time.perf_counter() - start:.0f} s)")
     made_up = "\n".join(
@@ -140,15 +166,15 @@ def main() -> None:
 
     model = GPT(GPTConfig(vocab_size=tokenizer.vocab_size, **s["model"])).to(device)
     p = s["pretrain"]
-    poem_ids = torch.tensor(tokenizer.encode(poems[:2_000_000]))
-    poem_train, poem_val = train_val_split(poem_ids)
+    text_ids = torch.tensor(tokenizer.encode(text[:2_000_000]))
+    text_train, text_val = train_val_split(text_ids)
     config = TrainConfig(max_steps=p["steps"], lr=p["lr"], min_lr=p["lr"] / 10, warmup_steps=100,
-                         eval_every=p["steps"] // 3, eval_iters=10)  # fmt: skip
+                         schedule=s["schedule"], eval_every=p["steps"] // 3, eval_iters=10)  # fmt: skip
     history = Trainer(
         model,
-        RandomWindows(poem_train, p["block_size"], p["batch_size"], seed=0, device=device),
+        RandomWindows(text_train, p["block_size"], p["batch_size"], seed=0, device=device),
         config,
-        RandomWindows(poem_val, p["block_size"], p["batch_size"], seed=1, device=device),
+        RandomWindows(text_val, p["block_size"], p["batch_size"], seed=1, device=device),
     ).fit()
     print(f"pretrain: val loss {history.val_loss[-1]:.3f} ({time.perf_counter() - start:.0f} s)")
 
@@ -157,10 +183,12 @@ def main() -> None:
     val_texts = chat_corpus(500, seed=1, split="heldout").splitlines()
     max_len = model.config.block_size
     config = TrainConfig(max_steps=f["steps"], lr=f["lr"], min_lr=f["lr"] / 10, warmup_steps=100,
-                         eval_every=f["steps"] // 5, eval_iters=10)  # fmt: skip
+                         schedule=s["schedule"], eval_every=f["steps"] // 5, eval_iters=10)  # fmt: skip
     trainer = Trainer(
         model,
-        SFTBatches(texts, tokenizer, max_len, f["batch_size"], seed=0, device=device),
+        SFTBatches(
+            texts, tokenizer, max_len, f["batch_size"], seed=0, device=device, buckets=f["buckets"]
+        ),
         config,
         SFTBatches(val_texts, tokenizer, max_len, f["batch_size"], seed=1, device=device),
     )
@@ -176,6 +204,7 @@ def main() -> None:
     tokenizer.save(out / "tokenizer.json")
     info = json.loads((out / "config.json").read_text(encoding="utf-8"))
     info.update(
+        recipe=args.recipe,
         settings=s,
         seed=args.seed,
         threads=torch.get_num_threads(),
