@@ -71,7 +71,6 @@ RECIPES = {
                 "dialogues": 20000, "made_up": 0.75},
     },
 }  # fmt: skip
-SETTINGS = RECIPES["poems"]  # the recipe of the shipped weights
 
 
 def pretrain_text(corpus: str) -> str:
