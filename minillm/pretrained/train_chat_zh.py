@@ -41,36 +41,34 @@ from minillm.tokenizers.bpe import HAN_CHAR_PATTERN, SPLIT_PATTERN
 from minillm.training import TrainConfig, Trainer
 from minillm.utils import get_device, seed_everything
 
-MODEL = {
-    "block_size": 384,
-    "n_layer": 4,
-    "n_head": 4,
-    "n_embd": 192,
-    "dropout": 0.0,
-    "position": "rope",
-}
-RECIPES = {
-    "poems": {
-        "corpus": "tang_poems",
-        "split": "words",
-        "vocab_size": 2048,
-        "schedule": "constant",
-        "model": MODEL,
-        "pretrain": {"steps": 600, "batch_size": 16, "block_size": 128, "lr": 2e-3},
-        "sft": {"steps": 6000, "batch_size": 16, "buckets": 1, "lr": 1.5e-3,
-                "dialogues": 20000, "made_up": 0.75},
+POEMS = {
+    "corpus": "tang_poems",
+    "split": "words",
+    "vocab_size": 2048,
+    "schedule": "constant",
+    "model": {
+        "block_size": 384,
+        "n_layer": 4,
+        "n_head": 4,
+        "n_embd": 192,
+        "dropout": 0.0,
+        "position": "rope",
     },
+    "pretrain": {"steps": 600, "batch_size": 16, "block_size": 128, "lr": 2e-3},
+    "sft": {"steps": 6000, "batch_size": 16, "buckets": 1, "lr": 1.5e-3,
+            "dialogues": 20000, "made_up": 0.75},
+}  # fmt: skip
+RECIPES = {
+    "poems": POEMS,  # the shipped weights
     "reviews": {
+        **POEMS,
         "corpus": "chinese_reviews",
         "split": "characters",
         "vocab_size": 4096,
         "schedule": "cosine",
-        "model": MODEL,
-        "pretrain": {"steps": 600, "batch_size": 16, "block_size": 128, "lr": 2e-3},
-        "sft": {"steps": 6000, "batch_size": 16, "buckets": 8, "lr": 1.5e-3,
-                "dialogues": 20000, "made_up": 0.75},
+        "sft": {**POEMS["sft"], "buckets": 8},
     },
-}  # fmt: skip
+}
 
 
 def pretrain_text(corpus: str) -> str:
