@@ -3,7 +3,8 @@ optimizer, and now and then measure the loss on held-out data.
 
 A model is anything whose ``model(x)`` returns ``(logits, ...)`` with logits of shape (batch, time,
 vocab): the RNN LM, the GPT. ``Trainer`` adds what real runs need (learning-rate warmup and cosine
-decay, gradient accumulation, mixed precision on GPU, best-checkpoint saving, exact resume);
+decay, gradient accumulation, mixed precision on GPU, a moving average of the weights,
+best-checkpoint saving, exact resume);
 ``train`` is the one-call form the early chapters use.
 """
 
@@ -56,6 +57,7 @@ class TrainConfig:
     precision: str = "auto"  # "auto" (bf16 autocast on CUDA when supported), "fp32" or "bf16"
     compile: bool = False
     checkpoint_dir: str | None = None  # where the best (lowest val loss) model is saved
+    ema_decay: float | None = None  # keep ema = decay * ema + (1 - decay) * weights after each step
     progress: bool = False
 
     def __post_init__(self):
@@ -73,6 +75,8 @@ class TrainConfig:
             raise ValueError(f"schedule must be 'constant' or 'cosine', got {self.schedule!r}")
         if self.precision not in ("auto", "fp32", "bf16"):
             raise ValueError(f"precision must be 'auto', 'fp32' or 'bf16', got {self.precision!r}")
+        if self.ema_decay is not None and not 0 < self.ema_decay < 1:
+            raise ValueError(f"ema_decay must be in (0, 1) or None, got {self.ema_decay!r}")
         if self.grad_clip is not None and not self.grad_clip > 0:
             raise ValueError(f"grad_clip must be > 0 or None, got {self.grad_clip!r}")
 
@@ -118,9 +122,11 @@ def param_groups(model, weight_decay: float) -> list[dict]:
 class Trainer:
     """Trains ``model`` on batches from ``train_batches`` (a ``RandomWindows``) as ``config`` says.
 
-    ``fit()`` runs up to ``config.max_steps`` (``fit(until=k)`` stops early); ``save(path)`` writes everything a run is made of
-    (model, optimizer, schedule position, RNG and data position, history), and ``load(path)`` on a
-    fresh Trainer continues it so that the loss curve is the one an uninterrupted run gives.
+    ``fit()`` runs up to ``config.max_steps`` (``fit(until=k)`` stops early); ``save(path)`` writes
+    everything a run is made of (model, optimizer, schedule position, RNG and data position,
+    history, moving average), and ``load(path)`` on a fresh Trainer continues it so that the loss
+    curve is the one an uninterrupted run gives. With ``config.ema_decay`` set, ``use_ema()``
+    puts the exponential moving average of the weights into the model at the end of a run.
     """
 
     def __init__(self, model, train_batches, config: TrainConfig, val_batches=None):
@@ -155,6 +161,30 @@ class Trainer:
         self.step = 0
         self.history = History()
         self.best_val = math.inf
+        self.ema = None  # float copies of the floating-point parameters and buffers, once stepped
+
+    def _ema_tensors(self) -> list[torch.Tensor]:
+        state = self.model.state_dict(keep_vars=True)
+        return [t.detach() for t in state.values() if t.is_floating_point()]
+
+    def _update_ema(self) -> None:
+        """Fold the weights after this step into the average (the first step copies them)."""
+        tensors = self._ema_tensors()
+        if self.ema is None:
+            self.ema = [t.float().clone() for t in tensors]
+        else:
+            for average, t in zip(self.ema, tensors):
+                average.lerp_(t.float(), 1 - self.config.ema_decay)
+
+    @torch.no_grad()
+    def use_ema(self) -> None:
+        """Replace the model's weights by their moving average (evaluate or save it afterwards)."""
+        if self.ema is None:
+            raise ValueError(
+                "no moving average: set TrainConfig.ema_decay and train at least a step"
+            )
+        for t, average in zip(self._ema_tensors(), self.ema):
+            t.copy_(average)
 
     def _set_lr(self) -> None:
         for group in self.optimizer.param_groups:
@@ -176,6 +206,9 @@ class Trainer:
             torch.nn.utils.clip_grad_norm_(self.model.parameters(), self.config.grad_clip)
         self.optimizer.step()
         self.optimizer.zero_grad(set_to_none=True)
+        if self.config.ema_decay is not None:
+            with torch.no_grad():
+                self._update_ema()
         self.step += 1
         return total / self.config.grad_accum
 
@@ -241,6 +274,7 @@ class Trainer:
             "cuda_rng": torch.cuda.get_rng_state_all() if cuda else None,
             "python_rng": random.getstate(),
             "history": asdict(self.history),
+            "ema": self.ema,
         }
 
     def save(self, path: str | Path) -> None:
@@ -262,6 +296,7 @@ class Trainer:
         random.setstate(state["python_rng"])
         self.step, self.best_val = state["step"], state["best_val"]
         self.history = History(**state["history"])
+        self.ema = state.get("ema")
 
 
 def train(

@@ -88,6 +88,31 @@ def test_train_is_the_trainer_at_constant_lr():
     assert h_a == h_b
 
 
+def test_moving_average_matches_torch_averaged_model(tmp_path):
+    from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
+
+    model, batches, _ = _setup()
+    trainer = Trainer(model, batches, TrainConfig(max_steps=25, lr=1e-2, ema_decay=0.9))
+    reference = AveragedModel(model, multi_avg_fn=get_ema_multi_avg_fn(0.9), use_buffers=True)
+    for _ in range(25):
+        trainer.fit(until=trainer.step + 1)
+        reference.update_parameters(model)
+    last = [p.detach().clone() for p in model.parameters()]
+    trainer.save(tmp_path / "run.pt")
+    trainer.use_ema()
+    for p, q, r in zip(model.parameters(), reference.module.parameters(), last):
+        torch.testing.assert_close(p, q, rtol=1e-6, atol=1e-7)
+        assert not torch.allclose(p, r)  # the average is not the last weights
+
+    resumed = Trainer(*_setup(seed=99)[:2], TrainConfig(max_steps=25, lr=1e-2, ema_decay=0.9))
+    resumed.load(tmp_path / "run.pt")  # the average travels with the run
+    resumed.use_ema()
+    for p, q in zip(resumed.model.parameters(), model.parameters()):
+        assert torch.equal(p, q)
+    with pytest.raises(ValueError, match="ema_decay"):
+        Trainer(*_setup()[:2], TrainConfig(max_steps=2)).use_ema()
+
+
 @pytest.mark.parametrize(
     ("kwargs", "match"),
     [
@@ -98,6 +123,7 @@ def test_train_is_the_trainer_at_constant_lr():
         ({"max_steps": 5, "precision": "fp8"}, "precision"),
         ({"max_steps": 5, "grad_accum": 0}, "grad_accum"),
         ({"max_steps": 5, "min_lr": 1.0}, "min_lr"),
+        ({"max_steps": 5, "ema_decay": 1.0}, "ema_decay"),
     ],
 )
 def test_bad_config(kwargs, match):

@@ -8,7 +8,9 @@ them with made-up slot values (drawn partly from every Chinese character the tok
 one token) so that it learns to copy what the user said; relative positions make that copying
 easier. Recipe "reviews" pretrains on everyday Chinese (online reviews) instead, with one token
 per Chinese character (``HAN_CHAR_PATTERN``), cosine learning-rate decay and length-bucketed SFT
-batches; the pretrained README compares the two. ``judge`` replays held-out dialogues (phrasings
+batches; the pretrained README compares the two. A recipe whose SFT sets ``ema`` keeps a moving
+average of the weights, and judges and saves that (the last weights' score is kept beside it in
+config.json). ``judge`` replays held-out dialogues (phrasings
 and slot values unseen in training) and checks every reply with ``judge_reply``.
 
     python -m minillm.pretrained.train_chat_zh [--recipe poems] [--device cpu] [--out DIR]
@@ -55,7 +57,7 @@ POEMS = {
         "position": "rope",
     },
     "pretrain": {"steps": 600, "batch_size": 16, "block_size": 128, "lr": 2e-3},
-    "sft": {"steps": 6000, "batch_size": 16, "buckets": 1, "lr": 1.5e-3,
+    "sft": {"steps": 6000, "batch_size": 16, "buckets": 1, "lr": 1.5e-3, "ema": None,
             "dialogues": 20000, "made_up": 0.75},
 }  # fmt: skip
 RECIPES = {
@@ -180,7 +182,8 @@ def main() -> None:
     val_texts = chat_corpus(500, seed=1, split="heldout").splitlines()
     max_len = model.config.block_size
     config = TrainConfig(max_steps=f["steps"], lr=f["lr"], min_lr=f["lr"] / 10, warmup_steps=100,
-                         schedule=s["schedule"], eval_every=f["steps"] // 5, eval_iters=10)  # fmt: skip
+                         schedule=s["schedule"], eval_every=f["steps"] // 5, eval_iters=10,
+                         ema_decay=f["ema"])  # fmt: skip
     trainer = Trainer(
         model,
         SFTBatches(
@@ -196,6 +199,13 @@ def main() -> None:
     result = judge(model, tokenizer)
     print(f"judge: {result['pass_rate']:.1%} of {result['replies']} replies in "
           f"{result['dialogues']} held-out dialogues; by act {result['by_act']}")  # fmt: skip
+    last = None
+    if f["ema"] is not None:  # the moving average is what is saved; the last weights are reported
+        last = result
+        trainer.use_ema()
+        result = judge(model, tokenizer)
+        print(f"judge (moving average of the weights): {result['pass_rate']:.1%}; "
+              f"by act {result['by_act']}")  # fmt: skip
     out = Path(args.out)
     trainer.save_model(out)
     tokenizer.save(out / "tokenizer.json")
@@ -206,6 +216,7 @@ def main() -> None:
         seed=args.seed,
         threads=torch.get_num_threads(),
         judge=result,
+        **({"judge_last_weights": last} if last is not None else {}),
         seconds=round(time.perf_counter() - start),
     )
     (out / "config.json").write_text(
