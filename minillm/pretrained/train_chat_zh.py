@@ -1,19 +1,19 @@
 """Train the shipped "chat-zh" model and judge it on held-out dialogues.
 
-Recipe "poems" (shipped): a byte-level BPE is trained on Tang poems plus training-split dialogues;
-a GPT with rotary positions is pretrained on the poems (general text), then fine-tuned (SFT, loss
-on the assistant's tokens only) on synthetic customer-service dialogues in composed phrasings
-(thousands per intent, so that it learns the intent rather than the wording), three quarters of
-them with made-up slot values (drawn partly from every Chinese character the tokenizer keeps as
-one token) so that it learns to copy what the user said; relative positions make that copying
-easier. Recipe "reviews" pretrains on everyday Chinese (online reviews) instead, with one token
-per Chinese character (``HAN_CHAR_PATTERN``), cosine learning-rate decay and length-bucketed SFT
-batches; the pretrained README compares the two. A recipe whose SFT sets ``ema`` keeps a moving
-average of the weights, and judges and saves that (the last weights' score is kept beside it in
-config.json). ``judge`` replays held-out dialogues (phrasings
-and slot values unseen in training) and checks every reply with ``judge_reply``.
+Recipe "reviews" (shipped): a byte-level BPE is trained on everyday Chinese (online reviews) plus
+training-split dialogues; a GPT with rotary positions is pretrained on the reviews, then
+fine-tuned (SFT, loss on the assistant's tokens only) on synthetic customer-service dialogues in
+composed phrasings (thousands per intent, so that it learns the intent rather than the wording),
+three quarters of them with made-up slot values (drawn partly from every Chinese character the
+tokenizer keeps as one token) so that it learns to copy what the user said; relative positions
+make that copying easier. Both stages decay the learning rate on a cosine, and the SFT weights
+saved are their moving average (the last weights' score is kept beside it in config.json).
+Recipe "poems" pretrains on Tang poems at a constant learning rate (the weights shipped before);
+"reviews-chars" keeps every Chinese character one token (``HAN_CHAR_PATTERN``) and buckets SFT
+batches by length; the pretrained README compares them. ``judge`` replays held-out dialogues
+(phrasings and slot values unseen in training) and checks every reply with ``judge_reply``.
 
-    python -m minillm.pretrained.train_chat_zh [--recipe poems] [--device cpu] [--out DIR]
+    python -m minillm.pretrained.train_chat_zh [--recipe reviews] [--device cpu] [--out DIR]
                                                 [--seed 0] [--threads N]
 """
 
@@ -61,8 +61,14 @@ POEMS = {
             "dialogues": 20000, "made_up": 0.75},
 }  # fmt: skip
 RECIPES = {
-    "poems": POEMS,  # the shipped weights
-    "reviews": {
+    "reviews": {  # the shipped weights
+        **POEMS,
+        "corpus": "chinese_reviews",
+        "schedule": "cosine",
+        "sft": {**POEMS["sft"], "ema": 0.999},
+    },
+    "poems": POEMS,
+    "reviews-chars": {
         **POEMS,
         "corpus": "chinese_reviews",
         "split": "characters",
@@ -131,7 +137,7 @@ def judge(
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--recipe", choices=sorted(RECIPES), default="poems")
+    parser.add_argument("--recipe", choices=sorted(RECIPES), default="reviews")
     parser.add_argument("--device", default=None)
     parser.add_argument("--out", default=str(Path(__file__).parent / "chat-zh"))
     parser.add_argument("--seed", type=int, default=0, help="initialisation seed (shipped: 0)")
@@ -200,7 +206,7 @@ def main() -> None:
     print(f"judge: {result['pass_rate']:.1%} of {result['replies']} replies in "
           f"{result['dialogues']} held-out dialogues; by act {result['by_act']}")  # fmt: skip
     last = None
-    if f["ema"] is not None:  # the moving average is what is saved; the last weights are reported
+    if f["ema"] is not None:  # the moving average is judged and saved; the last weights reported
         last = result
         trainer.use_ema()
         result = judge(model, tokenizer)
