@@ -167,6 +167,7 @@ class Trainer:
         state = self.model.state_dict(keep_vars=True)
         return [t.detach() for t in state.values() if t.is_floating_point()]
 
+    @torch.no_grad()
     def _update_ema(self) -> None:
         """Fold the weights after this step into the average (the first step copies them)."""
         tensors = self._ema_tensors()
@@ -207,8 +208,7 @@ class Trainer:
         self.optimizer.step()
         self.optimizer.zero_grad(set_to_none=True)
         if self.config.ema_decay is not None:
-            with torch.no_grad():
-                self._update_ema()
+            self._update_ema()
         self.step += 1
         return total / self.config.grad_accum
 
