@@ -363,7 +363,7 @@ def test_random_values_are_made_up_and_deterministic():
 
 
 def test_value_chars_widen_made_up_values_and_never_yield_heldout_ones():
-    extra = "沙沈深口"
+    extra = "沙沈深澳"
     wide = dlg.generate_dialogues(300, seed=4, random_values=True, value_chars=extra + "abc")
     values = [v for d in wide for _, slots in d.goals for v in slots.values()]
     assert any(c in v for c in extra for v in values)
@@ -430,3 +430,55 @@ def test_composed_phrasings_are_many_for_training_only_and_clear_of_heldout(trai
         dlg.generate_dialogues(3, split="heldout", composed=True)
     with pytest.raises(ValueError, match="composed must be True or False"):
         dlg.user_templates("train", composed="yes")
+
+
+def test_distractor_phrasings_state_no_value_and_draw_a_request():
+    """A word where a value would stand (送到我家) is not a value: such phrasings state no slot,
+    contain no value of a slot their intent requires, and are followed by a request for it."""
+    composed = dlg.user_templates("train", composed=True)
+    for intent, cores in dlg._TRAIN_DISTRACTORS.items():
+        values = [
+            v
+            for slot in dlg.REQUIRED_SLOTS[intent]
+            if slot != "order_id"
+            for split in dlg.SPLITS
+            for v in dlg.value_pool(slot, split)
+        ]
+        for core in cores:
+            assert "{" not in core and not any(v in core for v in values), core
+            assert any(core in p for p in composed[intent]), core
+    dialogues = dlg.generate_dialogues(3000, seed=0, composed=True)
+    seen = 0
+    for d in dialogues:
+        for user, reply in zip(d.turns, d.turns[1:]):
+            if user.role == "user" and user.act == "inform_intent" and "送到我家" in user.text:
+                seen += 1
+                assert not user.slots and reply.act == "request" and reply.request_slot == "city"
+    assert seen > 0
+
+
+def test_reason_phrases_are_clauses_of_real_text_clear_of_heldout_reasons():
+    text = "质量不错，物流也很快。包装破损了！好。说明书看不懂呀abc一二三四五六七八九十一"
+    assert "包装破损" in dlg.value_pool("reason", "heldout")[0]  # 收到的时候包装破损
+    phrases = dlg.reason_phrases(text + "质量不错")
+    # 4-10 Chinese characters between other characters (not 好, not the 11 numerals), first
+    # occurrences only; "包装破损了" is no held-out reason, "包装破损" alone is contained in one
+    assert phrases == ("质量不错", "物流也很快", "包装破损了", "说明书看不懂呀")
+    assert dlg.reason_phrases("收到的时候包装破损，包装破损") == ()
+    with pytest.raises(ValueError, match="text must be a str"):
+        dlg.reason_phrases(None)
+
+
+def test_made_up_reasons_draw_half_from_given_phrases_and_nothing_else_changes():
+    phrases = ("物流也很快", "说明书看不懂呀")
+    plain = dlg.generate_dialogues(400, seed=5, random_values=True)
+    assert plain == dlg.generate_dialogues(400, seed=5, random_values=True, reasons=())
+    with_phrases = dlg.generate_dialogues(400, seed=5, random_values=True, reasons=phrases)
+    reasons = [s["reason"] for d in with_phrases for _, s in d.goals if "reason" in s]
+    share = sum(r in phrases for r in reasons) / len(reasons)
+    assert len(reasons) > 50 and 0.35 < share < 0.65
+    assert with_phrases == dlg.generate_dialogues(400, seed=5, random_values=True, reasons=phrases)
+    with pytest.raises(ValueError, match="reasons needs random_values=True"):
+        dlg.generate_dialogues(3, reasons=phrases)
+    with pytest.raises(ValueError, match="reasons must be a tuple of non-empty str"):
+        dlg.generate_dialogues(3, random_values=True, reasons=["物流也很快"])

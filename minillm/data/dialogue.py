@@ -38,6 +38,7 @@ __all__ = [
     "judge_reply",
     "parse_chat_text",
     "random_slot_value",
+    "reason_phrases",
     "sample_slot_value",
     "slot_value_split",
     "to_chat_text",
@@ -514,22 +515,48 @@ _TRAIN_CORES = {
         卖得好的是哪个 给点推荐 有什么爆款
     """),
 }
+# Cores that state no slot although a word stands where a value would (送到我家, 今天下单): made-up
+# values teach a model to copy whatever follows 送到 or 改到, and these teach it that 我家 or 公司
+# is not a city, so it asks for one. None contains a value of a slot its intent requires.
+_TRAIN_DISTRACTORS = {
+    "shipping_time": _words("""
+        送到我家要几天 寄到家里多久能到 发到我们这边需要多久 快递到公司几天能收到 配送到小区大概几天
+        邮到学校得多久 送到家门口要几天 寄到单位一般多长时间
+        今天下单多久能到 周末下单几天能收到 刚下的单多久能到 晚上下单什么时候到 明天买的话几天到
+    """),
+    "business_hours": _words("""
+        你们几点关门 晚上开到几点 几点打烊 线下店几点开 实体店营业时间 客服几点下线 人工服务到几点
+        店铺几点开始营业
+    """),
+    "order_status": _words("""
+        查物流 查快递 查个单 订单查询 看下订单 买了三天还没发货 下单好久了还没到 等快递等好久了
+    """),
+    "change_address": _words("地址改到公司 收货地址改成家里 改寄到学校 想改送到单位 地址换成我家"),
+    "product_recommendation": _words(
+        "推荐个送人的 有什么好用的 买给爸妈的推荐一下 想给孩子买点东西 有适合学生的吗"
+    ),
+}
 # Complaints carry their own tone, so they are not framed by openings and endings.
 _TRAIN_COMPLAINTS = {
     "neutral": _words("""
         订单{order_id}有点问题，反馈下 投诉一下{order_id}的快递 {order_id}这单体验不太好
-        订单{order_id}配送有问题 想对订单{order_id}提个意见
-        我要投诉 想反馈问题 提个建议 服务有问题，反馈一下 我要提意见
+        订单{order_id}配送有问题 想对订单{order_id}提个意见 订单{order_id}的发票一直没收到，反馈一下
+        关于{order_id}，快递放门口了没通知我 对订单{order_id}的售后有点意见
+        我要投诉 想反馈问题 提个建议 服务有问题，反馈一下 我要提意见 物流信息老不更新，反馈下
+        快递员不送上楼，提个意见
     """),
     "negative": _words("""
         订单{order_id}太慢了，不满意 {order_id}的东西坏了，很失望 订单{order_id}没人管，很不满
-        {order_id}发错货了，生气 订单{order_id}太让人失望了
-        服务太差了 我很不满意 太失望了 你们太慢了，要投诉 质量太差，不满意
+        {order_id}发错货了，生气 订单{order_id}太让人失望了 订单{order_id}拖了好多天都没动，什么情况
+        {order_id}的东西少了一件，很不满意 订单{order_id}的退款拖了好久，失望
+        服务太差了 我很不满意 太失望了 你们太慢了，要投诉 质量太差，不满意 客服回消息太慢了，不满意
     """),
     "very_negative": _words("""
         订单{order_id}太过分了！！ {order_id}到底管不管？！ 气死了！订单{order_id}又出问题！
         订单{order_id}必须给说法！ {order_id}再不处理我就投诉到底！
+        订单{order_id}这都第几次了！！给个说法！ {order_id}一个月了还没解决，我要投诉！！
         太过分了！！ 气死我了！ 必须给我个说法！ 我要投诉到底！！ 简直离谱！！
+        这什么服务啊！！我要投诉！ 再不处理我就给差评！！
     """),
 }
 _TRAIN_SLOT_PHRASES = {
@@ -553,7 +580,7 @@ _TRAIN_SLOT_PHRASES = {
 }
 _TRAIN_GREETINGS = _words("""
     你好啊 您好呀 hi 在不在 有人在吗 客服在吗 嗨，你好 喂，有人吗 您好，客服 早 在么 请问有人吗
-    你好你好 哈喽哈喽 您好，在吗
+    你好你好 哈喽哈喽 您好，在吗 hey Hi hi，客服 good morning hey，在吗 morning hi there
 """)
 _TRAIN_CONNECTORS = _words("""
     还想问下， 再请教一下， 另外问一句， 还有一件事， 另外呢， 还有就是， 再问个事， 我还想问， 顺带问下，
@@ -960,7 +987,7 @@ def _add_composed_phrasings() -> None:
         ]
         for intent in TASK_INTENTS
     }
-    for intent, cores in _TRAIN_CORES.items():
+    for intent, cores in (*_TRAIN_CORES.items(), *_TRAIN_DISTRACTORS.items()):
         for core in cores:
             _compose(
                 _INTENT_POOL[intent, _fields(core), None],
@@ -1123,17 +1150,39 @@ def _goal_turns(
     return turns
 
 
-def random_slot_value(slot: str, rng: random.Random, chars: str = "") -> str:
+def reason_phrases(text: str) -> tuple[str, ...]:
+    """Clauses of ``text`` (e.g. product reviews) that can stand for a made-up return reason:
+    runs of 4-10 Chinese characters between other characters, first occurrences only, none
+    containing or contained in a held-out reason, so held-out reasons stay unseen in training."""
+    if not isinstance(text, str):
+        raise ValueError(f"text must be a str, got {type(text).__name__}")
+    low, high = _RANDOM_LENGTHS["reason"]
+    heldout = _VALUE_POOL["reason"]["heldout"]
+    runs = dict.fromkeys(re.findall(r"[\u4e00-\u9fa5]+", text))
+    return tuple(
+        run
+        for run in runs
+        if low <= len(run) <= high and not any(h in run or run in h for h in heldout)
+    )
+
+
+def random_slot_value(
+    slot: str, rng: random.Random, chars: str = "", reasons: tuple[str, ...] = ()
+) -> str:
     """A made-up value of ``slot``: random Chinese characters (an order id: random digits).
 
     Training on such values teaches a model to copy what the user said instead of memorising a
     short list of cities or products, so it can handle values it has never seen. Half of the
     characters come from the training phrasings and values plus ``chars`` (e.g. every character
     a tokenizer has as one token, so that each of them is copied in training), half from all
-    CJK characters. A value that happens to be a held-out one is drawn again.
+    CJK characters. A value that happens to be a held-out one is drawn again. Given ``reasons``
+    (``reason_phrases``), half of the reasons are one of them instead: real reasons are language,
+    with words such as 的 or 了 inside, which random characters seldom have.
     """
     if _check_slot(slot) == "order_id":
         return sample_slot_value(slot, rng, "train")
+    if slot == "reason" and reasons and rng.random() < 0.5:
+        return rng.choice(reasons)
     pool = _value_chars(chars)
     low, high = _RANDOM_LENGTHS[slot]
     while True:
@@ -1159,6 +1208,7 @@ def _dialogue(
     random_values: bool,
     values: str,
     value_chars: str = "",
+    reasons: tuple[str, ...] = (),
 ) -> Dialogue:
     """Draw one dialogue: optional greeting, one or two goals, optional thanks and closing.
 
@@ -1176,7 +1226,7 @@ def _dialogue(
     goals = []
     for k, intent in enumerate(intents):
         slots = {
-            slot: random_slot_value(slot, rng, value_chars)
+            slot: random_slot_value(slot, rng, value_chars, reasons)
             if random_values
             else sample_slot_value(slot, rng, values)
             for slot in REQUIRED_SLOTS[intent]
@@ -1197,6 +1247,7 @@ def generate_dialogues(
     values: str | None = None,
     composed: bool = False,
     value_chars: str = "",
+    reasons: tuple[str, ...] = (),
 ) -> list[Dialogue]:
     """Generate ``n`` dialogues with pairwise distinct chat text, deterministically from ``seed``.
 
@@ -1205,7 +1256,8 @@ def generate_dialogues(
     ``values`` takes the slot values from another split than the phrasings, so a judge can tell
     what costs more on held-out data: unseen phrasings or unseen values. ``composed`` (train split
     only) draws the user's phrasings from many more, composed ones, for training a chat model.
-    ``value_chars`` widens the characters made-up values draw from (see ``random_slot_value``).
+    ``value_chars`` widens the characters made-up values draw from, and ``reasons``
+    (``reason_phrases``) gives made-up reasons clauses of real text (see ``random_slot_value``).
     """
     if not isinstance(n, int) or isinstance(n, bool) or n < 0:
         raise ValueError(f"n must be a non-negative int (0, 1, 2, ...), got {n!r}")
@@ -1222,6 +1274,10 @@ def generate_dialogues(
         raise ValueError(f"value_chars must be a str of characters, got {value_chars!r}")
     if value_chars and not random_values:
         raise ValueError("value_chars needs random_values=True: only made-up values draw from it")
+    if not isinstance(reasons, tuple) or not all(isinstance(r, str) and r for r in reasons):
+        raise ValueError(f"reasons must be a tuple of non-empty str, got {reasons!r:.80}")
+    if reasons and not random_values:
+        raise ValueError("reasons needs random_values=True: only made-up values draw from it")
     # the splits draw independent streams
     rng = random.Random(f"{split}:{seed}:random" if random_values else f"{split}:{seed}")
     dialogues: list[Dialogue] = []
@@ -1239,6 +1295,7 @@ def generate_dialogues(
             random_values,
             values,
             value_chars,
+            reasons,
         )
         text = to_chat_text(dialogue)
         if text not in seen:

@@ -5,10 +5,11 @@ training-split dialogues; a GPT with rotary positions is pretrained on the revie
 fine-tuned (SFT, loss on the assistant's tokens only) on synthetic customer-service dialogues in
 composed phrasings (thousands per intent, so that it learns the intent rather than the wording),
 three quarters of them with made-up slot values (drawn partly from every Chinese character the
-tokenizer keeps as one token) so that it learns to copy what the user said; relative positions
-make that copying easier. Both stages decay the learning rate on a cosine, and the SFT weights
-saved are their moving average (the last weights' score is kept beside it in config.json).
-Recipe "poems" pretrains on Tang poems at a constant learning rate (the weights shipped before);
+tokenizer keeps as one token, half the reasons clauses of the reviews) so that it learns to copy
+what the user said; relative positions make that copying easier. Both stages decay the learning
+rate on a cosine, and the SFT weights saved are their moving average (the last weights' score is
+kept beside it in config.json); the SFT "seed" orders the batches. Recipe "poems" pretrains on
+Tang poems at a constant learning rate (the weights shipped before);
 "reviews-chars" keeps every Chinese character one token (``HAN_CHAR_PATTERN``) and buckets SFT
 batches by length; the pretrained README compares them. ``judge`` replays held-out dialogues
 (phrasings and slot values unseen in training) and checks every reply with ``judge_reply``.
@@ -33,6 +34,7 @@ from minillm.data.dialogue import (
     chat_corpus,
     generate_dialogues,
     judge_reply,
+    reason_phrases,
     to_chat_text,
 )
 from minillm.finetune import SFTBatches
@@ -65,7 +67,7 @@ RECIPES = {
         **POEMS,
         "corpus": "chinese_reviews",
         "schedule": "cosine",
-        "sft": {**POEMS["sft"], "ema": 0.999},
+        "sft": {**POEMS["sft"], "ema": 0.999, "reasons": True, "seed": 0},
     },
     "poems": POEMS,
     "reviews-chars": {
@@ -165,7 +167,11 @@ def main() -> None:
     made_up = "\n".join(
         to_chat_text(d)
         for d in generate_dialogues(
-            n_made_up, random_values=True, composed=True, value_chars=token_chars(tokenizer)
+            n_made_up,
+            random_values=True,
+            composed=True,
+            value_chars=token_chars(tokenizer),
+            reasons=reason_phrases(text) if s["sft"].get("reasons") else (),
         )
     )
 
@@ -193,8 +199,14 @@ def main() -> None:
     trainer = Trainer(
         model,
         SFTBatches(
-            texts, tokenizer, max_len, f["batch_size"], seed=0, device=device, buckets=f["buckets"]
-        ),
+            texts,
+            tokenizer,
+            max_len,
+            f["batch_size"],
+            seed=f.get("seed", 0),
+            device=device,
+            buckets=f["buckets"],
+        ),  # "seed" orders the SFT batches
         config,
         SFTBatches(val_texts, tokenizer, max_len, f["batch_size"], seed=1, device=device),
     )
