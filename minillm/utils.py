@@ -6,9 +6,11 @@ that need them, so ``import minillm.utils`` is instant.
 
 from __future__ import annotations
 
+import inspect
 import os
 import random
 import sys
+import textwrap
 from pathlib import Path
 
 CJK_FONT_FAMILY = "Noto Sans CJK SC"
@@ -112,3 +114,33 @@ def setup_matplotlib(dpi: int = 110) -> str:
     matplotlib.rcParams["figure.dpi"] = dpi
     matplotlib.rcParams["svg.fonttype"] = "path"
     return CJK_FONT_FAMILY
+
+
+class SourceCode:
+    """A function's, class's or method's source as the installed package has it, for a notebook:
+    Markdown (a highlighted code block in Jupyter, Colab and the book's site) or plain text."""
+
+    def __init__(self, obj):
+        try:
+            source = inspect.getsource(obj)
+            path = Path(inspect.getsourcefile(obj)).resolve()
+        except (TypeError, OSError) as err:
+            raise ValueError(f"show_source needs a function, class or method, got {obj!r}") from err
+        package = Path(__file__).resolve().parent
+        if not path.is_relative_to(package):
+            raise ValueError(f"show_source shows minillm's own code, {obj!r} is from {path}")
+        self.name = obj.__qualname__
+        self.path = (Path(package.name) / path.relative_to(package)).as_posix()
+        self.source = textwrap.dedent(source).rstrip()
+
+    def __repr__(self) -> str:
+        return f"# {self.path}: {self.name}\n{self.source}"
+
+    def _repr_markdown_(self) -> str:
+        return f"`{self.path}`：`{self.name}`\n\n```python\n{self.source}\n```"
+
+
+def show_source(obj) -> SourceCode:
+    """minillm's own code for ``obj``, shown in a notebook cell, so the book and the package cannot drift:
+    the saved output changes whenever the source does."""
+    return SourceCode(obj)
