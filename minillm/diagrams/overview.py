@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from minillm.diagrams.draw import arrow, box, canvas, label, show
+from minillm.diagrams.draw import COLORS, Box, arrow, box, canvas, label, matrix, show
 
 PARTS = [
     ("对话状态", "当前意图与已知的槽位值"),
@@ -56,4 +56,55 @@ def interaction_loop() -> None:
             rad=-0.18,
         )
     label(ax, cx, 5.75, "每一轮交互沿着环走一圈", fontsize=10, color="#0072b2")
+    show(fig)
+
+
+def lm_sketch() -> None:
+    """A first sketch of a GPT-style language model: text → tokens → embeddings → N Transformer blocks
+    (attention mixes positions, the feed-forward network transforms each) → next-token probabilities →
+    sample one → append it to the text and repeat."""
+    from matplotlib.patches import Rectangle
+
+    fig, ax = canvas(10.6, 3.8)
+    y, top = 2.15, 3.45
+    stages = [(0.7, "文本"), (2.2, "词元"), (3.7, "嵌入向量"), (5.95, "Transformer 块 × N")]
+    stages += [(8.25, "下一个词元的概率"), (9.85, "采样")]
+    for x, name in stages:
+        label(ax, x, top, name, fontsize=10, color="#222222")
+    text = box(ax, 0.7, y, 1.0, 0.8, "我要退", color="gray", fontsize=11)
+    for k, ch in enumerate("我要退"):
+        box(ax, 1.8 + 0.4 * k, y, 0.34, 0.44, ch, color="sky", fontsize=10)
+    tokens = Box(2.2, y, 1.2, 0.44)
+    embed = matrix(ax, 3.7, y, 4, 3, cell=0.24, color="blue")
+    label(
+        ax, 3.7, y - 0.72, "每个词元一个 d 维向量\n（位置信息也在这里或\n注意力中加入）", fontsize=8
+    )
+    block = box(ax, 5.95, y, 2.5, 1.9, "", color="gray", rounded=False)
+    box(
+        ax, block.x, y + 0.42, 2.2, 0.62, "注意力\n各位置参考前文的位置", color="orange", fontsize=9
+    )
+    box(ax, block.x, y - 0.42, 2.2, 0.62, "前馈网络\n每个位置各自变换", color="green", fontsize=9)
+    arrow(ax, (block.x, y + 0.1), (block.x, y - 0.1), color="gray")
+    fill, edge = COLORS["yellow"]
+    for k, (word, p) in enumerate([("货", 0.6), ("款", 0.2), ("换", 0.1)]):
+        row = y + 0.35 - 0.35 * k
+        label(ax, 7.65, row, word, fontsize=10)
+        ax.add_patch(Rectangle((7.85, row - 0.12), 1.6 * p, 0.24, facecolor=fill, edgecolor=edge))
+        label(ax, 7.95 + 1.6 * p, row, f"{p:.1f}", fontsize=8, ha="left")
+    probs = Box(8.25, y, 1.4, 1.1)
+    sample = box(ax, 9.85, y, 0.8, 0.8, "货", color="purple", fontsize=12)
+    for a, b in [(text, tokens), (tokens, embed), (embed, block), (block, probs), (probs, sample)]:
+        arrow(ax, (a.right[0] + 0.05, y), (b.left[0] - 0.05, y), color="gray")
+    # the new token goes back to the end of the text: down, left along the bottom, up
+    low = 0.62
+    arrow(ax, sample.bottom, (sample.x, low), color="purple", style="-")
+    arrow(ax, (sample.x, low), (text.x, low), color="purple", style="-")
+    arrow(ax, (text.x, low), text.bottom, color="purple")
+    label(
+        ax,
+        5.3,
+        low - 0.28,
+        "把“货”接到文本末尾（我要退货），再预测下一个：一次一个词元，直到结束",
+        color="#a0508a",
+    )
     show(fig)
