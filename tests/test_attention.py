@@ -10,7 +10,10 @@ from torch import nn
 from torch.nn import functional as F
 
 from minillm.attention import (
+    NO_CACHE,
+    KVCache,
     MultiHeadAttention,
+    StaticKVCache,
     causal_mask,
     padding_mask,
     scaled_dot_product_attention,
@@ -121,6 +124,28 @@ def test_fused_and_explicit_paths_agree(is_causal):
     assert none is None and weights.shape == (2, 8, 6, 6)
     torch.testing.assert_close(fused, explicit, **TOL)
     assert not torch.isnan(fused).any()
+
+
+def test_every_cache_gives_the_positions_and_masks_of_the_uncached_pass():
+    keep = torch.tensor([[0, 0, 1, 1, 1], [1, 1, 1, 1, 1]])  # row 0 left-padded
+    idx = torch.zeros(2, 5, dtype=torch.long)
+    assert NO_CACHE.mask(idx) is None  # causal attention alone: the fused fast path
+    assert NO_CACHE.positions(idx).tolist() == [0, 1, 2, 3, 4]
+    positions = NO_CACHE.positions(idx, keep)
+    assert positions.tolist() == [[0, 0, 0, 1, 2], [0, 1, 2, 3, 4]]
+    full = NO_CACHE.mask(idx, keep)
+    assert torch.equal(full, padding_mask(keep) & causal_mask(5))
+    kv = torch.zeros(2, 1, 3, 4)
+    for cache in (KVCache(1), StaticKVCache(1, 2, 1, 8, 4)):
+        first = cache.mask(idx[:, :3], keep[:, :3])
+        assert torch.equal(cache.positions(idx[:, :3], keep[:, :3]), positions[:, :3])
+        cache.update(0, kv, kv)
+        assert cache.length == 3
+        assert torch.equal(cache.positions(idx[:, 3:], keep), positions[:, 3:])
+        second = cache.mask(idx[:, 3:], keep)
+        # keys: the tokens so far (growing), or a whole buffer whose unwritten slots stay hidden
+        assert torch.equal(first[..., :3], full[:, :, :3, :3]) and not first[..., 3:].any()
+        assert torch.equal(second[..., :5], full[:, :, 3:]) and not second[..., 5:].any()
 
 
 def test_bad_arguments():

@@ -117,6 +117,23 @@ def test_attention_weights_are_causal_distributions():
     torch.testing.assert_close(logits, model(idx)[0], rtol=1e-5, atol=1e-6)
 
 
+@pytest.mark.parametrize("static", [False, True])
+def test_cached_steps_with_left_padding_equal_the_full_forward(static):
+    model = _gpt(block_size=16)
+    idx = torch.randint(0, 37, (2, 9))
+    keep = torch.ones(2, 9, dtype=torch.long)
+    keep[0, :3] = 0
+    real = keep.bool()
+    with torch.no_grad():
+        full = model(idx, attention_mask=keep)[0]
+        cache = model.new_cache(2, static=static)
+        steps = [model(idx[:, :5], attention_mask=keep[:, :5], cache=cache)[0]]
+        for t in range(5, 9):
+            steps.append(model(idx[:, t : t + 1], attention_mask=keep[:, : t + 1], cache=cache)[0])
+    assert cache.length == 9
+    torch.testing.assert_close(torch.cat(steps, dim=1)[real], full[real], rtol=1e-5, atol=1e-5)
+
+
 def test_gpt2_init_and_weight_tying():
     n_layer = 4
     torch.manual_seed(0)
@@ -183,6 +200,12 @@ def test_bad_inputs():
         ValueError, match=r"attention_mask must have shape \(batch, cached \+ new\)"
     ):
         model(torch.zeros(2, 4, dtype=torch.long), attention_mask=torch.ones(2, 3))
+    cache = model.new_cache()
+    model(torch.zeros(1, 6, dtype=torch.long), cache=cache)
+    with pytest.raises(ValueError, match=r"must be in \[1, block_size=8\], got 6 \+ 3"):
+        model(torch.zeros(1, 3, dtype=torch.long), cache=cache)
+    with pytest.raises(ValueError, match=r"\(batch, cached \+ new\) = \(1, 7\)"):
+        model(torch.zeros(1, 1, dtype=torch.long), attention_mask=torch.ones(1, 1), cache=cache)
     with pytest.raises(ValueError, match="activation must be one of"):
         FeedForward(4, 8, activation="swish")
 

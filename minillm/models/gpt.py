@@ -4,6 +4,18 @@ Token and learned position embeddings (or, with ``position="rope"``, rotary embe
 queries and keys inside attention) feed ``n_layer`` pre-LN blocks of causal self-attention and
 a feed-forward network; a final LayerNorm and a head that shares the token embedding matrix give
 the next-token logits. ``minillm.interop`` converts to and from HF ``GPT2LMHeadModel`` exactly.
+
+``GPT.forward(idx, targets, attention_mask, return_attention, cache)``:
+
+- ``targets`` are the next tokens, already shifted (``targets[:, t] = idx[:, t + 1]``); positions
+  marked -100 are left out of the mean cross-entropy.
+- ``attention_mask`` of 1 (token) / 0 (padding) hides padded keys, and positions then count real
+  tokens only (``cumsum - 1``, 0 on padding, as HF ``generate`` does), so a left-padded sequence
+  gets the same logits as alone.
+- ``return_attention`` adds a third element: one (batch, heads, T, keys) weight tensor per layer.
+- ``cache`` (``model.new_cache()``: a ``KVCache`` or ``StaticKVCache``) holds the keys and values
+  of the tokens before ``idx``: only the new tokens are computed, and ``attention_mask`` then
+  covers the cached tokens too, (batch, cached + T), as in HF.
 """
 
 from __future__ import annotations
@@ -18,7 +30,7 @@ from safetensors.torch import load_model
 from torch import nn
 from torch.nn import functional as F
 
-from minillm.attention import KVCache, StaticKVCache, padding_mask
+from minillm.attention import NO_CACHE, Cache, KVCache, StaticKVCache
 from minillm.models.rope import rope_tables
 from minillm.models.transformer import ACTIVATIONS, Block
 from minillm.utils import positive_int
@@ -103,66 +115,17 @@ class GPT(nn.Module):
         targets: torch.Tensor | None = None,
         attention_mask: torch.Tensor | None = None,
         return_attention: bool = False,
-        cache=None,
+        cache: Cache | None = None,
     ):
-        """Logits (batch, T, vocab) for token ids ``idx`` (batch, T), and the loss or None.
-
-        ``targets`` are the next tokens, already shifted (``targets[:, t] = idx[:, t + 1]``);
-        positions marked -100 are left out of the mean cross-entropy. ``attention_mask`` of 1
-        (token) / 0 (padding) hides padded keys, and positions then count real tokens only
-        (``cumsum - 1``, 0 on padding, as HF ``generate`` does), so a left-padded sequence gets
-        the same logits as alone. ``return_attention`` adds a third element: one (batch, heads,
-        T, keys) weight tensor per layer.
-
-        ``cache`` (a ``KVCache`` or ``StaticKVCache``) holds the keys and values of the tokens
-        before ``idx``: only the new tokens are computed, and ``attention_mask`` then covers the
-        cached tokens too, (batch, cached + T), as in HF.
-        """
-        if idx.dim() != 2 or idx.dtype != torch.long:
-            raise ValueError(
-                f"idx must be a (batch, time) tensor of token ids (torch.long), "
-                f"got shape {tuple(idx.shape)} and dtype {idx.dtype}"
-            )
-        t = idx.size(1)
-        past = 0 if cache is None or cache.static else cache.length
-        if t < 1 or past + t > self.config.block_size:
-            raise ValueError(
-                f"cached plus new tokens must be in [1, block_size={self.config.block_size}], "
-                f"got {past} + {t}"
-            )
-        if attention_mask is None:
-            mask = None
-            pos = cache.positions(t) if cache is not None and cache.static else None
-            pos = torch.arange(past, past + t, device=idx.device) if pos is None else pos
-        else:
-            past = cache.length if cache is not None and cache.static else past
-            if attention_mask.shape != (idx.size(0), past + t):
-                raise ValueError(
-                    f"attention_mask must have shape (batch, cached + new) = "
-                    f"{(idx.size(0), past + t)}, got {tuple(attention_mask.shape)}"
-                )
-            mask = padding_mask(attention_mask)
-            pos = (attention_mask.long().cumsum(-1) - 1).masked_fill(attention_mask == 0, 0)
-            pos = pos[:, past:]
-        if cache is not None and cache.static:
-            if attention_mask is not None:
-                cache.set_padding(attention_mask[:, past:])
-            mask = cache.mask(t)
-        rope = None
-        if self.wpe is not None:
-            x = self.drop(self.wte(idx) + self.wpe(pos))
-        else:
-            x = self.drop(self.wte(idx))
-            cos, sin = rope_tables(
-                pos, self.config.n_embd // self.config.n_head, self.config.rope_base
-            )
-            # (T, d_k) broadcasts over batch and heads; per-row positions (B, T) need a head axis
-            rope = (cos, sin) if pos.dim() == 1 else (cos[:, None], sin[:, None])
+        """Next-token logits (batch, T, vocab) for ids ``idx`` (batch, T), and the loss or None."""
+        self._check_inputs(idx, attention_mask, cache)
+        cache = NO_CACHE if cache is None else cache
+        pos = cache.positions(idx, attention_mask)
+        mask = cache.mask(idx, attention_mask)
+        x, rope = self._embed(idx, pos)
         attentions = []
         for layer, block in enumerate(self.blocks):
-            x, weights = block(
-                x, mask, need_weights=return_attention, cache=cache, layer=layer, rope=rope
-            )
+            x, weights = block(x, mask, return_attention, cache, layer, rope)
             attentions.append(weights)
         logits = self.lm_head(self.ln_f(x))
         loss = None
@@ -171,6 +134,37 @@ class GPT(nn.Module):
                 logits.reshape(-1, logits.size(-1)), targets.reshape(-1), ignore_index=-100
             )
         return (logits, loss, attentions) if return_attention else (logits, loss)
+
+    def _embed(self, idx: torch.Tensor, pos: torch.Tensor):
+        """Token plus position embeddings; with RoPE, token embeddings and the rotation tables."""
+        if self.wpe is not None:
+            return self.drop(self.wte(idx) + self.wpe(pos)), None
+        x = self.drop(self.wte(idx))
+        cos, sin = rope_tables(pos, self.config.n_embd // self.config.n_head, self.config.rope_base)
+        # (T, d_k) broadcasts over batch and heads; per-row positions (B, T) need a head axis
+        return x, ((cos, sin) if pos.dim() == 1 else (cos[:, None], sin[:, None]))
+
+    def _check_inputs(self, idx, attention_mask, cache) -> None:
+        """Clear errors for ids that are not (batch, T) longs, for more tokens than the context
+        holds, and for an attention_mask that does not cover the cached and new tokens."""
+        if idx.dim() != 2 or idx.dtype != torch.long:
+            raise ValueError(
+                f"idx must be a (batch, time) tensor of token ids (torch.long), "
+                f"got shape {tuple(idx.shape)} and dtype {idx.dtype}"
+            )
+        t = idx.size(1)
+        # A static cache counts on the device: its length is read only when a mask needs it.
+        past = 0 if cache is None or (cache.static and attention_mask is None) else cache.length
+        if t < 1 or past + t > self.config.block_size:
+            raise ValueError(
+                f"cached plus new tokens must be in [1, block_size={self.config.block_size}], "
+                f"got {past} + {t}"
+            )
+        if attention_mask is not None and attention_mask.shape != (idx.size(0), past + t):
+            raise ValueError(
+                f"attention_mask must have shape (batch, cached + new) = "
+                f"{(idx.size(0), past + t)}, got {tuple(attention_mask.shape)}"
+            )
 
     @classmethod
     def from_checkpoint(cls, folder, device=None) -> GPT:

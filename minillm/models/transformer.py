@@ -3,6 +3,11 @@ pre-LayerNorm residual block of a decoder-only model (GPT).
 
 FFN(x) = max(0, x W_1 + b_1) W_2 + b_2 is applied to every position on its own; GPT-2 swaps the
 ReLU for the tanh approximation of GELU.
+
+``Block.forward(x, mask, need_weights, cache, layer, rope)``: ``mask`` (bool, True = attend) is
+the whole mask, causality included, as a cache's ``mask`` gives it; None means plain causal
+attention. ``cache`` supplies the keys and values of earlier tokens from slot ``layer`` and takes
+this step's; ``rope`` (cos, sin from ``rope_tables``) rotates queries and keys.
 """
 
 from __future__ import annotations
@@ -11,7 +16,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from minillm.attention import MultiHeadAttention
+from minillm.attention import NO_CACHE, Cache, MultiHeadAttention
 from minillm.models.rope import apply_rope
 
 ACTIVATIONS = {
@@ -47,6 +52,7 @@ class FeedForward(nn.Module):
         self.dropout = nn.Dropout(dropout)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """FFN at every position of x (…, d_model), each on its own."""
         return self.dropout(self.linear2(ACTIVATIONS[self.activation](self.linear1(x))))
 
 
@@ -72,37 +78,23 @@ class Block(nn.Module):
         self.attn = MultiHeadAttention(d_model, num_heads, dropout, bias)
         self.ln2 = nn.LayerNorm(d_model, eps=eps, bias=bias)
         self.ffn = FeedForward(d_model, d_ff or 4 * d_model, activation, dropout, bias)
-        self.dropout = nn.Dropout(
-            dropout
-        )  # on the attention branch, as FeedForward does on its own
+        self.dropout = nn.Dropout(dropout)  # the attention branch's; FeedForward drops its own
 
     def forward(
         self,
         x: torch.Tensor,
         mask: torch.Tensor | None = None,
         need_weights: bool = False,
-        cache=None,
+        cache: Cache = NO_CACHE,
         layer: int = 0,
         rope: tuple[torch.Tensor, torch.Tensor] | None = None,
     ) -> tuple[torch.Tensor, torch.Tensor | None]:
-        """(batch, time, d_model) -> same shape, and the attention weights (batch, heads, T, keys) or None.
-
-        ``mask`` (bool, True = attend, e.g. from ``padding_mask``) is combined with the causal mask.
-        With a ``cache`` (``minillm.attention.KVCache``) the keys and values of earlier tokens come
-        from slot ``layer`` of the cache and this step's are added to it; a static cache's ``mask``
-        already holds causality, so none is added. ``rope`` (cos, sin from ``rope_tables``) rotates
-        this step's queries and keys before the keys are cached.
-        """
+        """(batch, T, d_model) -> same shape, and the attention weights (batch, heads, T, keys)."""
         h = self.ln1(x)
         q, k, v = self.attn.project(h, h, h)
-        if rope is not None:
+        if rope is not None:  # rotate this step's queries and keys before the keys are cached
             q, k = apply_rope(q, *rope), apply_rope(k, *rope)
-        if cache is not None:
-            k, v = cache.update(layer, k, v)
-        causal = cache is None or not cache.static
-        out, weights = self.attn.attend(q, k, v, mask, need_weights, is_causal=causal)
+        k, v = cache.update(layer, k, v)
+        out, weights = self.attn.attend(q, k, v, mask, need_weights, is_causal=mask is None)
         x = x + self.dropout(out)
         return x + self.ffn(self.ln2(x)), weights
-
-
-DecoderBlock = Block  # the decoder-only layer under its descriptive name
