@@ -15,6 +15,7 @@ from minillm.models.seq2seq import (
     Encoder,
     EncoderLayer,
     PositionalEncoding,
+    Residual,
     Seq2SeqTransformer,
     create_masks,
     create_src_mask,
@@ -115,6 +116,22 @@ def test_stacks_match_torch(norm_first):
     )
     ours = dec(tgt, memory, ~causal & tgt_mask, src_mask)
     torch.testing.assert_close(ours, expected, **TOL)
+
+
+@pytest.mark.parametrize("norm_first", [False, True])
+def test_residual_is_the_formula(norm_first):
+    residual, norm, sublayer = Residual(0.0, norm_first), nn.LayerNorm(D), nn.Linear(D, D)
+    x = torch.randn(2, 3, D)
+    expected = x + sublayer(norm(x)) if norm_first else norm(x + sublayer(x))
+    torch.testing.assert_close(residual(x, sublayer, norm), expected)
+
+
+def test_greedy_decode_runs_in_eval_mode_and_restores_the_mode():
+    model = Seq2SeqTransformer(VOCAB, d_model=16, nhead=2, num_layers=1, dropout=0.5).train()
+    src = torch.randint(FIRST, VOCAB, (2, 5))
+    in_train_mode = greedy_decode(model, src, None, 6, BOS, EOS)
+    assert model.training
+    assert torch.equal(in_train_mode, greedy_decode(model.eval(), src, None, 6, BOS, EOS))
 
 
 def test_positional_encoding_is_the_formula():

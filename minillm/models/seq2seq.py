@@ -18,7 +18,7 @@ from torch import nn
 
 from minillm.attention import MultiHeadAttention, causal_mask
 from minillm.models.transformer import FeedForward
-from minillm.utils import positive_int
+from minillm.utils import evaluating, positive_int
 
 
 def _check_ids(name: str, ids: torch.Tensor) -> None:
@@ -76,13 +76,32 @@ class PositionalEncoding(nn.Module):
         return self.dropout(x + self.pe[: x.size(1)])
 
 
-class EncoderLayer(nn.Module):
-    """Self-attention then a position-wise FFN, each with a residual connection and LayerNorm.
+class Residual(nn.Module):
+    """A sub-layer's residual connection and LayerNorm, shared by EncoderLayer and DecoderLayer.
 
-    Post-LN (``norm_first=False``, the paper and ``nn.TransformerEncoderLayer``'s default):
-    x = LN(x + Sublayer(x)). Pre-LN (``norm_first=True``): x = x + Sublayer(LN(x)), which keeps
-    the residual path an identity and trains deep stacks without long warm-up.
+    Post-LN (``norm_first=False``, the paper and ``nn.Transformer``'s default):
+    x = LN(x + Dropout(Sublayer(x))). Pre-LN (``norm_first=True``):
+    x = x + Dropout(Sublayer(LN(x))), which keeps the residual path an identity and trains deep
+    stacks without long warm-up.
     """
+
+    def __init__(self, dropout: float = 0.1, norm_first: bool = False):
+        super().__init__()
+        if not 0.0 <= dropout < 1.0:
+            raise ValueError(f"dropout must be in [0, 1), got {dropout!r}")
+        self.norm_first = norm_first
+        self.dropout = nn.Dropout(dropout)
+
+    def forward(self, x: torch.Tensor, sublayer, norm: nn.LayerNorm) -> torch.Tensor:
+        """x with ``sublayer``'s output added, normalised by ``norm`` before or after."""
+        if self.norm_first:
+            return x + self.dropout(sublayer(norm(x)))
+        return norm(x + self.dropout(sublayer(x)))
+
+
+class EncoderLayer(nn.Module):
+    """Self-attention then a position-wise FFN, each inside a ``Residual`` (LayerNorm ``norm1``,
+    ``norm2``, named as in ``nn.TransformerEncoderLayer``)."""
 
     def __init__(
         self,
@@ -95,29 +114,23 @@ class EncoderLayer(nn.Module):
         layer_norm_eps: float = 1e-5,
     ):
         super().__init__()
-        self.norm_first = norm_first
         self.self_attn = MultiHeadAttention(d_model, nhead, dropout)
-        self.ffn = FeedForward(d_model, dim_feedforward or 4 * d_model, activation, dropout)
+        # the FFN's output is dropped by the Residual, as the attention's is
+        self.ffn = FeedForward(d_model, dim_feedforward or 4 * d_model, activation, 0.0)
         self.norm1 = nn.LayerNorm(d_model, eps=layer_norm_eps)
         self.norm2 = nn.LayerNorm(d_model, eps=layer_norm_eps)
-        self.dropout = nn.Dropout(dropout)  # on the attention branch; FeedForward drops its own
-
-    def _self_attention(self, x: torch.Tensor, mask: torch.Tensor | None) -> torch.Tensor:
-        return self.dropout(self.self_attn(x, mask=mask)[0])
+        self.residual = Residual(dropout, norm_first)
 
     def forward(self, x: torch.Tensor, mask: torch.Tensor | None = None) -> torch.Tensor:
         """(batch, src_len, d_model) -> same shape; ``mask`` is bool, True = attend."""
-        if self.norm_first:
-            x = x + self._self_attention(self.norm1(x), mask)
-            return x + self.ffn(self.norm2(x))
-        x = self.norm1(x + self._self_attention(x, mask))
-        return self.norm2(x + self.ffn(x))
+        x = self.residual(x, lambda h: self.self_attn(h, mask=mask)[0], self.norm1)
+        return self.residual(x, self.ffn, self.norm2)
 
 
 class DecoderLayer(nn.Module):
     """Masked self-attention over the target, cross-attention from the target (queries) to the
-    encoder output ``memory`` (keys and values), then a position-wise FFN; residuals and LayerNorm
-    as in ``EncoderLayer``.
+    encoder output ``memory`` (keys and values), then a position-wise FFN, each inside a
+    ``Residual`` (LayerNorm ``norm1``..``norm3`` as in ``nn.TransformerDecoderLayer``).
     """
 
     def __init__(
@@ -131,20 +144,13 @@ class DecoderLayer(nn.Module):
         layer_norm_eps: float = 1e-5,
     ):
         super().__init__()
-        self.norm_first = norm_first
         self.self_attn = MultiHeadAttention(d_model, nhead, dropout)
         self.cross_attn = MultiHeadAttention(d_model, nhead, dropout)
-        self.ffn = FeedForward(d_model, dim_feedforward or 4 * d_model, activation, dropout)
+        self.ffn = FeedForward(d_model, dim_feedforward or 4 * d_model, activation, 0.0)
         self.norm1 = nn.LayerNorm(d_model, eps=layer_norm_eps)
         self.norm2 = nn.LayerNorm(d_model, eps=layer_norm_eps)
         self.norm3 = nn.LayerNorm(d_model, eps=layer_norm_eps)
-        self.dropout = nn.Dropout(dropout)
-
-    def _self_attention(self, x, mask):
-        return self.dropout(self.self_attn(x, mask=mask)[0])
-
-    def _cross_attention(self, x, memory, mask):
-        return self.dropout(self.cross_attn(x, memory, memory, mask=mask)[0])
+        self.residual = Residual(dropout, norm_first)
 
     def forward(
         self,
@@ -153,22 +159,23 @@ class DecoderLayer(nn.Module):
         tgt_mask: torch.Tensor | None = None,
         memory_mask: torch.Tensor | None = None,
     ) -> torch.Tensor:
-        """(batch, tgt_len, d_model) -> same shape. ``tgt_mask`` masks the self-attention (pass a
-        causal one), ``memory_mask`` the cross-attention (source padding); bool, True = attend.
-        """
-        if self.norm_first:
-            x = x + self._self_attention(self.norm1(x), tgt_mask)
-            x = x + self._cross_attention(self.norm2(x), memory, memory_mask)
-            return x + self.ffn(self.norm3(x))
-        x = self.norm1(x + self._self_attention(x, tgt_mask))
-        x = self.norm2(x + self._cross_attention(x, memory, memory_mask))
-        return self.norm3(x + self.ffn(x))
+        """(batch, tgt_len, d_model) -> same shape; ``tgt_mask`` (causal) masks the self-attention,
+        ``memory_mask`` (source padding) the cross-attention; bool, True = attend."""
+        x = self.residual(x, lambda h: self.self_attn(h, mask=tgt_mask)[0], self.norm1)
+        x = self.residual(
+            x, lambda h: self.cross_attn(h, memory, memory, mask=memory_mask)[0], self.norm2
+        )
+        return self.residual(x, self.ffn, self.norm3)
+
+
+def _final_norm(d_model: int, norm_first: bool = False, layer_norm_eps: float = 1e-5, **_):
+    """The LayerNorm that ends a pre-LN stack, whose residual stream is never normalised
+    otherwise; a post-LN stack needs none."""
+    return nn.LayerNorm(d_model, eps=layer_norm_eps) if norm_first else nn.Identity()
 
 
 class Encoder(nn.Module):
-    """``num_layers`` EncoderLayers (keyword arguments as EncoderLayer). A pre-LN stack ends with
-    a LayerNorm, since its residual stream is never normalised otherwise; a post-LN one needs none.
-    """
+    """``num_layers`` EncoderLayers (keyword arguments as EncoderLayer), then ``_final_norm``."""
 
     def __init__(self, num_layers: int, d_model: int, nhead: int, **layer_kwargs):
         super().__init__()
@@ -176,9 +183,7 @@ class Encoder(nn.Module):
         self.layers = nn.ModuleList(
             EncoderLayer(d_model, nhead, **layer_kwargs) for _ in range(num_layers)
         )
-        norm_first = layer_kwargs.get("norm_first", False)
-        eps = layer_kwargs.get("layer_norm_eps", 1e-5)
-        self.norm = nn.LayerNorm(d_model, eps=eps) if norm_first else nn.Identity()
+        self.norm = _final_norm(d_model, **layer_kwargs)
 
     def forward(self, x: torch.Tensor, mask: torch.Tensor | None = None) -> torch.Tensor:
         for layer in self.layers:
@@ -187,7 +192,7 @@ class Encoder(nn.Module):
 
 
 class Decoder(nn.Module):
-    """``num_layers`` DecoderLayers (keyword arguments as DecoderLayer), final LayerNorm as in Encoder."""
+    """``num_layers`` DecoderLayers (keyword arguments as DecoderLayer), then ``_final_norm``."""
 
     def __init__(self, num_layers: int, d_model: int, nhead: int, **layer_kwargs):
         super().__init__()
@@ -195,9 +200,7 @@ class Decoder(nn.Module):
         self.layers = nn.ModuleList(
             DecoderLayer(d_model, nhead, **layer_kwargs) for _ in range(num_layers)
         )
-        norm_first = layer_kwargs.get("norm_first", False)
-        eps = layer_kwargs.get("layer_norm_eps", 1e-5)
-        self.norm = nn.LayerNorm(d_model, eps=eps) if norm_first else nn.Identity()
+        self.norm = _final_norm(d_model, **layer_kwargs)
 
     def forward(self, x, memory, tgt_mask=None, memory_mask=None) -> torch.Tensor:
         for layer in self.layers:
@@ -288,7 +291,6 @@ class Seq2SeqTransformer(nn.Module):
         return self.decode(tgt, self.encode(src, src_mask), src_mask, tgt_mask)
 
 
-@torch.no_grad()
 def greedy_decode(
     model: Seq2SeqTransformer,
     src: torch.Tensor,
@@ -297,21 +299,21 @@ def greedy_decode(
     bos_id: int,
     eos_id: int,
 ) -> torch.Tensor:
-    """Pick the most probable next token until every sequence has emitted ``eos_id`` or ``max_len``
-    tokens were added: ids (batch, 1 + steps) starting with ``bos_id``.
+    """Ids (batch, 1 + steps) from ``bos_id``, the most probable token each step, until ``eos_id``.
 
     The encoder runs once and its ``memory`` is reused at every step; a finished sequence is padded
-    with ``eos_id``. Call ``model.eval()`` first.
+    with ``eos_id``; at most ``max_len`` tokens are added. Runs in eval mode without gradients.
     """
     positive_int("max_len", max_len)
-    memory = model.encode(src, src_mask)
-    ys = torch.full((src.size(0), 1), bos_id, dtype=torch.long, device=src.device)
-    done = torch.zeros(src.size(0), dtype=torch.bool, device=src.device)
-    for _ in range(max_len):
-        next_id = model.decode(ys, memory, src_mask)[:, -1].argmax(-1)
-        next_id = next_id.masked_fill(done, eos_id)
-        ys = torch.cat([ys, next_id[:, None]], dim=1)
-        done |= next_id == eos_id
-        if done.all():
-            break
+    with evaluating(model):
+        memory = model.encode(src, src_mask)
+        ys = torch.full((src.size(0), 1), bos_id, dtype=torch.long, device=src.device)
+        done = torch.zeros(src.size(0), dtype=torch.bool, device=src.device)
+        for _ in range(max_len):
+            next_id = model.decode(ys, memory, src_mask)[:, -1].argmax(-1)
+            next_id = next_id.masked_fill(done, eos_id)
+            ys = torch.cat([ys, next_id[:, None]], dim=1)
+            done |= next_id == eos_id
+            if done.all():
+                break
     return ys
