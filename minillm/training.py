@@ -4,8 +4,7 @@ optimizer, and now and then measure the loss on held-out data.
 A model is anything whose ``model(x)`` returns ``(logits, ...)`` with logits of shape (batch, time,
 vocab): the RNN LM, the GPT. ``Trainer`` adds what real runs need (learning-rate warmup and cosine
 decay, gradient accumulation, mixed precision on GPU, a moving average of the weights,
-best-checkpoint saving, exact resume);
-``train`` is the one-call form the early chapters use.
+best-checkpoint saving, exact resume); ``train`` is the one-call form the early chapters use.
 """
 
 from __future__ import annotations
@@ -21,7 +20,7 @@ import torch
 from torch import distributed as dist
 from torch.nn import functional as F
 
-from minillm.utils import positive_int
+from minillm.utils import evaluating, positive_int
 
 
 @dataclass
@@ -96,17 +95,14 @@ def lm_loss(model, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
     return F.cross_entropy(logits.reshape(-1, logits.size(-1)).float(), y.reshape(-1))
 
 
-@torch.no_grad()
 def evaluate(model, batches, iters: int = 20) -> float:
     """Mean loss over ``iters`` batches from ``batches`` (a ``RandomWindows``), in eval mode."""
-    was_training = model.training
-    model.eval()
     device = next(model.parameters()).device
     total = 0.0
-    for _ in range(iters):
-        x, y = batches.next_batch()
-        total += lm_loss(model, x.to(device), y.to(device)).item()
-    model.train(was_training)
+    with evaluating(model):
+        for _ in range(iters):
+            x, y = batches.next_batch()
+            total += lm_loss(model, x.to(device), y.to(device)).item()
     return total / iters
 
 

@@ -11,6 +11,7 @@ import os
 import random
 import sys
 import textwrap
+from contextlib import contextmanager
 from pathlib import Path
 
 CJK_FONT_FAMILY = "Noto Sans CJK SC"
@@ -61,6 +62,21 @@ def seed_everything(seed: int) -> None:
     torch.manual_seed(seed)
     if torch.cuda.is_available():
         torch.cuda.manual_seed_all(seed)
+
+
+@contextmanager
+def evaluating(model):
+    """Eval mode and ``torch.no_grad()`` for the block (no dropout, no graph to keep), then the
+    model's previous train/eval mode back, even after an exception."""
+    import torch
+
+    was_training = model.training
+    model.eval()
+    try:
+        with torch.no_grad():
+            yield model
+    finally:
+        model.train(was_training)
 
 
 def get_device(prefer: str | None = None):

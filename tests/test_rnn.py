@@ -65,6 +65,10 @@ def test_generate_is_seeded_and_top1_is_greedy():
     a = model.generate(prompt, 10, generator=torch.Generator().manual_seed(5))
     b = model.generate(prompt, 10, generator=torch.Generator().manual_seed(5))
     assert a.shape == (1, 13) and torch.equal(a, b) and torch.equal(a[:, :3], prompt)
+    model.train()  # sampling runs in eval mode and gives the mode back
+    c = model.generate(prompt, 10, generator=torch.Generator().manual_seed(5))
+    assert model.training and torch.equal(a, c)
+    model.eval()
     greedy = model.generate(prompt, 6, top_k=1)
     ids = prompt
     for _ in range(6):

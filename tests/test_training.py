@@ -10,7 +10,7 @@ from safetensors.torch import load_model
 
 from minillm.data import RandomWindows
 from minillm.models import GPT, RNNLM, GPTConfig
-from minillm.training import TrainConfig, Trainer, param_groups, train
+from minillm.training import TrainConfig, Trainer, evaluate, param_groups, train
 
 DATA = torch.randint(0, 20, (2000,), generator=torch.Generator().manual_seed(0))
 
@@ -21,6 +21,15 @@ def _setup(seed: int = 0, batch: int = 8):
     batches = RandomWindows(DATA[:1800], 12, batch, seed=seed)
     val = RandomWindows(DATA[1800:], 12, 8, seed=seed + 1)
     return model, batches, val
+
+
+@pytest.mark.parametrize("training", [True, False])
+def test_evaluate_runs_in_eval_mode_and_restores_the_mode(training):
+    torch.manual_seed(0)
+    model = RNNLM(20, 8, 16, 2, "gru", dropout=0.5).train(training)  # train mode would vary
+    losses = [evaluate(model, RandomWindows(DATA, 12, 8, seed=1), iters=2) for _ in range(2)]
+    assert model.training is training and torch.is_grad_enabled()
+    assert losses[0] == losses[1]
 
 
 def test_warmup_then_cosine():

@@ -54,6 +54,20 @@ def test_get_device_override(monkeypatch):
         utils.get_device("tpu")
 
 
+@pytest.mark.parametrize("training", [True, False])
+def test_evaluating_switches_to_eval_without_grad_and_restores(training):
+    model = torch.nn.Sequential(torch.nn.Linear(2, 2), torch.nn.Dropout(0.5)).train(training)
+    with utils.evaluating(model) as inside:
+        assert inside is model and not model.training and not model[1].training
+        assert not torch.is_grad_enabled()
+        assert not model(torch.ones(1, 2)).requires_grad
+    assert model.training is training and model[1].training is training
+    assert torch.is_grad_enabled()
+    with pytest.raises(RuntimeError, match="boom"), utils.evaluating(model):
+        raise RuntimeError("boom")
+    assert model.training is training and torch.is_grad_enabled()
+
+
 def test_chinese_renders_without_missing_glyphs(tmp_path):
     """A figure with Chinese text draws with no 'Glyph … missing' warning, and ink where the text is."""
     assert utils.setup_matplotlib() == "Noto Sans CJK SC"

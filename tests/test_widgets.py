@@ -37,6 +37,16 @@ def test_weights_are_the_models(viewer):
         AttentionViewer(model, tokenizer, "")
 
 
+def test_viewer_reads_in_eval_mode_and_restores_the_mode(viewer):
+    view, model, tokenizer = viewer
+    model.train()
+    try:
+        again = AttentionViewer(model, tokenizer, TEXT)
+        assert model.training and torch.equal(again.weights, view.weights)
+    finally:
+        model.eval()
+
+
 def test_live_widget_redraws_on_head_change(viewer):
     view = viewer[0]
     box = view.widget()

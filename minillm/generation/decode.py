@@ -14,6 +14,7 @@ from minillm.generation.config import GenerationConfig
 from minillm.generation.processors import apply_processors, build_processors
 from minillm.generation.steppers import stepper_for
 from minillm.generation.stopping import StopStrings
+from minillm.utils import evaluating
 
 
 def prepare_prompts(
@@ -108,7 +109,6 @@ def iter_next_tokens(
         logits = stepper.advance(next_tokens)
 
 
-@torch.no_grad()
 def generate(
     model: nn.Module,
     input_ids,
@@ -132,22 +132,9 @@ def generate(
         input_ids, attention_mask, config.pad_token_id, model_vocab_size(model)
     )
     ids, mask = ids.to(device), None if mask is None else mask.to(device)
-    was_training = model.training
-    model.eval()
-    try:
+    with evaluating(model):
         if config.num_beams > 1:
-            rows = []
-            for row in range(ids.size(0)):
-                keep = slice(None) if mask is None else mask[row].bool()
-                row_src = None if src is None else src[row : row + 1]
-                row_src_mask = src_mask
-                if src_mask is not None and src_mask.size(0) > 1:
-                    row_src_mask = src_mask[row : row + 1]
-                stepper = stepper_for(
-                    model, config.use_cache, config.static_cache, row_src, row_src_mask
-                )
-                rows.extend(beam_search(stepper, ids[row, keep], config, tokenizer).sequences)
-            return pad_rows(rows, config, left=False)
+            return _beam_search_rows(model, ids, mask, config, tokenizer, src, src_mask)
         n = config.num_return_sequences
         if n > 1:
             ids = ids.repeat_interleave(n, dim=0)
@@ -158,8 +145,20 @@ def generate(
         stepper = stepper_for(model, config.use_cache, config.static_cache, src, src_mask)
         steps = list(iter_next_tokens(stepper, ids, mask, config, generator, tokenizer))
         return torch.cat([ids, torch.stack(steps, dim=1)], dim=1)
-    finally:
-        model.train(was_training)
+
+
+def _beam_search_rows(model, ids, mask, config, tokenizer, src, src_mask) -> torch.Tensor:
+    """Beam search for every prompt (row of ``ids``, padding dropped) on its own, then stacked."""
+    rows = []
+    for row in range(ids.size(0)):
+        keep = slice(None) if mask is None else mask[row].bool()
+        row_src = None if src is None else src[row : row + 1]
+        row_src_mask = src_mask
+        if src_mask is not None and src_mask.size(0) > 1:
+            row_src_mask = src_mask[row : row + 1]
+        stepper = stepper_for(model, config.use_cache, config.static_cache, row_src, row_src_mask)
+        rows.extend(beam_search(stepper, ids[row, keep], config, tokenizer).sequences)
+    return pad_rows(rows, config, left=False)
 
 
 def pad_rows(rows: list[torch.Tensor], config: GenerationConfig, left: bool) -> torch.Tensor:

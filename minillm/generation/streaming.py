@@ -17,9 +17,10 @@ from torch import nn
 from minillm.generation.config import GenerationConfig
 from minillm.generation.decode import iter_next_tokens, model_vocab_size, prepare_prompts
 from minillm.generation.steppers import stepper_for
+from minillm.utils import evaluating
 
 
-@torch.no_grad()
+@torch.no_grad()  # each step of the generator only: the caller's code keeps its gradients
 def stream(
     model: nn.Module,
     tokenizer,
@@ -47,9 +48,7 @@ def stream(
     stops = config.stop_strings
     hold = max((len(s) for s in stops), default=1) - 1  # characters that may start a stop string
     pending = ""
-    was_training = model.training
-    model.eval()
-    try:
+    with evaluating(model):
         stepper = stepper_for(model, config.use_cache, config.static_cache)
         # Stop strings are found here, in the text; the loop itself only stops at EOS.
         loop_config = GenerationConfig.from_kwargs(config, stop_strings=())
@@ -70,5 +69,3 @@ def stream(
             pending += decoder.decode(b"", final=True)
         if pending:
             yield pending
-    finally:
-        model.train(was_training)

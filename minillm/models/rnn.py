@@ -10,13 +10,25 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from minillm.utils import positive_int
+from minillm.utils import evaluating, positive_int
 
 CELLS = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}
 
 
+def _check_ids(x: torch.Tensor) -> None:
+    if x.dim() != 2 or x.dtype != torch.long:
+        raise ValueError(
+            f"x must be a (batch, time) tensor of token ids (torch.long), "
+            f"got shape {tuple(x.shape)} and dtype {x.dtype}"
+        )
+
+
 class RNNLM(nn.Module):
-    """Embedding -> ``num_layers`` recurrent layers -> linear head (W_e, b_e) over the vocabulary."""
+    """Embedding -> ``num_layers`` recurrent layers -> linear head (W_e, b_e) over the vocabulary.
+
+    The recurrent state ``h0``/``hn`` is a tensor, or an ``(h, c)`` pair for the LSTM; pass ``hn``
+    back into ``forward`` to continue a sequence where it stopped.
+    """
 
     def __init__(
         self,
@@ -45,20 +57,11 @@ class RNNLM(nn.Module):
         self.head = nn.Linear(hidden_dim, vocab_size)  # h_i^T W_e + b_e
 
     def forward(self, x: torch.Tensor, h0=None):
-        """Logits of shape (batch, time, vocab) for token ids ``x`` of shape (batch, time), and hn.
-
-        ``h0``/``hn`` are the recurrent state (a tensor, or an ``(h, c)`` pair for the LSTM); pass
-        ``hn`` back in to continue a sequence where it stopped.
-        """
-        if x.dim() != 2 or x.dtype != torch.long:
-            raise ValueError(
-                f"x must be a (batch, time) tensor of token ids (torch.long), "
-                f"got shape {tuple(x.shape)} and dtype {x.dtype}"
-            )
+        """Logits (batch, time, vocab) for ids ``x`` (batch, time), and the state hn to go on."""
+        _check_ids(x)
         out, hn = self.rnn(self.embedding(x), h0)
         return self.head(out), hn
 
-    @torch.no_grad()
     def generate(
         self,
         prompt: torch.Tensor,
@@ -72,6 +75,21 @@ class RNNLM(nn.Module):
         Reading the prompt once and then one token per step costs O(length), not O(length²).
         ``temperature`` ≤ 0 is rejected; ``top_k`` keeps only the k most likely tokens.
         """
+        self._check_sampling(prompt, temperature, top_k)
+        out = [prompt]
+        with evaluating(self):
+            logits, state = self(prompt)
+            for _ in range(max_new_tokens):
+                step = logits[:, -1, :] / temperature
+                if top_k is not None:
+                    kth = torch.topk(step, top_k).values[:, -1, None]
+                    step = step.masked_fill(step < kth, float("-inf"))
+                nxt = torch.multinomial(F.softmax(step, dim=-1), 1, generator=generator)
+                out.append(nxt)
+                logits, state = self(nxt, state)
+        return torch.cat(out, dim=1)
+
+    def _check_sampling(self, prompt: torch.Tensor, temperature: float, top_k: int | None) -> None:
         if temperature <= 0:
             raise ValueError(f"temperature must be > 0, got {temperature!r}")
         if top_k is not None and not 1 <= top_k <= self.vocab_size:
@@ -80,18 +98,3 @@ class RNNLM(nn.Module):
             raise ValueError(
                 f"prompt must be a non-empty (batch, time) tensor, got {tuple(prompt.shape)}"
             )
-        was_training = self.training
-        self.eval()
-        logits, state = self(prompt)
-        out = [prompt]
-        for _ in range(max_new_tokens):
-            step = logits[:, -1, :] / temperature
-            if top_k is not None:
-                kth = torch.topk(step, top_k).values[:, -1, None]
-                step = step.masked_fill(step < kth, float("-inf"))
-            probs = F.softmax(step, dim=-1)
-            nxt = torch.multinomial(probs, 1, generator=generator)
-            out.append(nxt)
-            logits, state = self(nxt, state)
-        self.train(was_training)
-        return torch.cat(out, dim=1)

@@ -59,9 +59,16 @@ POEMS = {
         "position": "rope",
     },
     "pretrain": {"steps": 600, "batch_size": 16, "block_size": 128, "lr": 2e-3},
-    "sft": {"steps": 6000, "batch_size": 16, "buckets": 1, "lr": 1.5e-3, "ema": None,
-            "dialogues": 20000, "made_up": 0.75},
-}  # fmt: skip
+    "sft": {
+        "steps": 6000,
+        "batch_size": 16,
+        "buckets": 1,
+        "lr": 1.5e-3,
+        "ema": None,
+        "dialogues": 20000,
+        "made_up": 0.75,
+    },
+}
 RECIPES = {
     "reviews": {  # the shipped weights
         **POEMS,
@@ -99,7 +106,6 @@ def token_chars(tokenizer) -> str:
     return "".join(sorted(chars))
 
 
-@torch.no_grad()
 def reply(model, tokenizer, prompt: str, max_new_tokens: int = 80) -> str:
     """The model's greedy reply to a chat prompt ending in ``<|assistant|>``, up to ``<|end|>``."""
     end = tokenizer.special_tokens[END_TOKEN]
@@ -179,8 +185,15 @@ def main() -> None:
     p = s["pretrain"]
     text_ids = torch.tensor(tokenizer.encode(text[:2_000_000]))
     text_train, text_val = train_val_split(text_ids)
-    config = TrainConfig(max_steps=p["steps"], lr=p["lr"], min_lr=p["lr"] / 10, warmup_steps=100,
-                         schedule=s["schedule"], eval_every=p["steps"] // 3, eval_iters=10)  # fmt: skip
+    config = TrainConfig(
+        max_steps=p["steps"],
+        lr=p["lr"],
+        min_lr=p["lr"] / 10,
+        warmup_steps=100,
+        schedule=s["schedule"],
+        eval_every=p["steps"] // 3,
+        eval_iters=10,
+    )
     history = Trainer(
         model,
         RandomWindows(text_train, p["block_size"], p["batch_size"], seed=0, device=device),
@@ -193,9 +206,16 @@ def main() -> None:
     texts = train_dialogues.splitlines() + made_up.splitlines()
     val_texts = chat_corpus(500, seed=1, split="heldout").splitlines()
     max_len = model.config.block_size
-    config = TrainConfig(max_steps=f["steps"], lr=f["lr"], min_lr=f["lr"] / 10, warmup_steps=100,
-                         schedule=s["schedule"], eval_every=f["steps"] // 5, eval_iters=10,
-                         ema_decay=f["ema"])  # fmt: skip
+    config = TrainConfig(
+        max_steps=f["steps"],
+        lr=f["lr"],
+        min_lr=f["lr"] / 10,
+        warmup_steps=100,
+        schedule=s["schedule"],
+        eval_every=f["steps"] // 5,
+        eval_iters=10,
+        ema_decay=f["ema"],
+    )
     trainer = Trainer(
         model,
         SFTBatches(
@@ -213,17 +233,20 @@ def main() -> None:
     history = trainer.fit()
     print(f"sft: held-out loss {history.val_loss[-1]:.3f} ({time.perf_counter() - start:.0f} s)")
 
-    model.eval()
     result = judge(model, tokenizer)
-    print(f"judge: {result['pass_rate']:.1%} of {result['replies']} replies in "
-          f"{result['dialogues']} held-out dialogues; by act {result['by_act']}")  # fmt: skip
+    print(
+        f"judge: {result['pass_rate']:.1%} of {result['replies']} replies in "
+        f"{result['dialogues']} held-out dialogues; by act {result['by_act']}"
+    )
     last = None
     if f["ema"] is not None:  # the moving average is judged and saved; the last weights reported
         last = result
         trainer.use_ema()
         result = judge(model, tokenizer)
-        print(f"judge (moving average of the weights): {result['pass_rate']:.1%}; "
-              f"by act {result['by_act']}")  # fmt: skip
+        print(
+            f"judge (moving average of the weights): {result['pass_rate']:.1%}; "
+            f"by act {result['by_act']}"
+        )
     out = Path(args.out)
     trainer.save_model(out)
     tokenizer.save(out / "tokenizer.json")

@@ -17,11 +17,21 @@ from pathlib import Path
 import torch
 
 from minillm.tokenizers.base import render_token
+from minillm.utils import evaluating
 
 ALL_HEADS = "all"  # the head choice that averages every head of a layer
-
-
 SUBSCRIPTS = "₁₂₃₄"
+
+
+def _utf8_length(lead: int) -> int:
+    """Bytes of the UTF-8 character that starts with byte ``lead`` (1 for ASCII or a stray byte)."""
+    if lead >> 5 == 0b110:
+        return 2
+    if lead >> 4 == 0b1110:
+        return 3
+    if lead >> 3 == 0b11110:
+        return 4
+    return 1
 
 
 def _characters(data: bytes) -> list[tuple[int, int, str]]:
@@ -29,17 +39,7 @@ def _characters(data: bytes) -> list[tuple[int, int, str]]:
     out, p = [], 0
     while p < len(data):
         lead = data[p]
-        n = (
-            1
-            if lead < 0x80
-            else 2
-            if lead >> 5 == 6
-            else 3
-            if lead >> 4 == 14
-            else 4
-            if lead >> 3 == 30
-            else 1
-        )
+        n = _utf8_length(lead)
         try:
             out.append((p, p + n, render_token(data[p : p + n].decode("utf-8").encode())))
         except UnicodeDecodeError:
@@ -76,12 +76,9 @@ class AttentionViewer:
         if not isinstance(text, str) or not text:
             raise ValueError("text must be a non-empty str")
         ids = tokenizer.encode(text)[: min(max_tokens, model.config.block_size)]
-        was_training = model.training
-        model.eval()
-        with torch.no_grad():
-            device = next(model.parameters()).device
+        device = next(model.parameters()).device
+        with evaluating(model):
             _, _, attentions = model(torch.tensor([ids], device=device), return_attention=True)
-        model.train(was_training)
         self.tokens = token_labels(tokenizer, ids)
         self.weights = torch.stack([a[0] for a in attentions]).float().cpu()  # (L, H, T, T)
         self.num_layers, self.num_heads = self.weights.shape[:2]
@@ -125,8 +122,8 @@ class AttentionViewer:
 
     def save(self, path) -> None:
         """Write a standalone HTML page that opens in any browser, offline."""
-        page = ('<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">'
-                f"<title>attention</title></head><body>{self.to_html()}</body></html>")  # fmt: skip
+        head = '<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">'
+        page = f"{head}<title>attention</title></head><body>{self.to_html()}</body></html>"
         Path(path).write_text(page, encoding="utf-8")
 
     # -- the live view ----------------------------------------------------------------------------
