@@ -8,7 +8,19 @@ import itertools
 import pytest
 import torch
 
-from minillm.generation import GenerationConfig, TopP, beam_search, generate, stepper_for, stream
+from minillm.generation import (
+    GenerationConfig,
+    LogitsProcessor,
+    RepetitionPenalty,
+    Temperature,
+    TopK,
+    TopP,
+    beam_search,
+    build_processors,
+    generate,
+    stepper_for,
+    stream,
+)
 from minillm.models import GPT, RNNLM, GPTConfig, Seq2SeqTransformer, greedy_decode
 from minillm.tokenizers import BPETokenizer
 
@@ -90,22 +102,15 @@ def test_beam_search_equals_hf(seed):
 )
 def test_seeded_sampling_equals_hf(temperature, top_k, top_p):
     hf, ours = hf_pair(2)
+    sampling = dict(max_new_tokens=30, do_sample=True, temperature=temperature, top_k=top_k)
+    sampling["top_p"] = top_p
     for seed in range(3):
         torch.manual_seed(seed)
-        expected = hf_generate(
-            hf, max_new_tokens=30, do_sample=True, temperature=temperature, top_k=top_k, top_p=top_p
-        )
+        expected = hf_generate(hf, **sampling)
         torch.manual_seed(seed)
-        got = generate(
-            ours, PROMPT, max_new_tokens=30, do_sample=True, temperature=temperature, top_k=top_k,
-            top_p=top_p,
-        )  # fmt: skip
-        assert torch.equal(got, expected), seed
+        assert torch.equal(generate(ours, PROMPT, **sampling), expected), seed
         generator = torch.Generator().manual_seed(seed)
-        again = generate(
-            ours, PROMPT, max_new_tokens=30, do_sample=True, temperature=temperature, top_k=top_k,
-            top_p=top_p, generator=generator,
-        )  # fmt: skip
+        again = generate(ours, PROMPT, generator=generator, **sampling)
         assert torch.equal(again, expected)  # a generator seeded alike draws alike
 
 
@@ -115,6 +120,35 @@ def test_top_p_keeps_the_smallest_set_with_enough_mass():
         scores = TopP(p)(None, probs.log())
         assert torch.isfinite(scores).sum().item() == kept, p
     assert torch.isfinite(TopP(0.1, min_tokens_to_keep=3)(None, probs.log())).sum().item() == 3
+
+
+@pytest.mark.parametrize(
+    "make, match",
+    [
+        (lambda: Temperature(0.0), r"temperature must be > 0"),
+        (lambda: Temperature(-1), r"temperature must be > 0"),
+        (lambda: TopK(0), r"top_k must be an int >= 1"),
+        (lambda: TopK(2.5), r"top_k must be an int >= 1"),
+        (lambda: TopK(3, min_tokens_to_keep=0), r"min_tokens_to_keep must be an int >= 1"),
+        (lambda: TopP(0.0), r"top_p must be in \(0, 1\]"),
+        (lambda: TopP(1.01), r"top_p must be in \(0, 1\]"),
+        (lambda: TopP(0.5, min_tokens_to_keep=0), r"min_tokens_to_keep must be an int >= 1"),
+        (lambda: RepetitionPenalty(0), r"repetition_penalty must be > 0"),
+    ],
+)
+def test_processors_check_their_own_settings(make, match):
+    with pytest.raises(ValueError, match=match):
+        make()
+
+
+def test_processors_are_one_chain_in_hf_order():
+    config = GenerationConfig(
+        do_sample=True, temperature=0.5, top_k=3, top_p=0.9, repetition_penalty=1.2
+    )
+    chain = build_processors(config)
+    assert [type(p) for p in chain] == [RepetitionPenalty, Temperature, TopK, TopP]
+    assert all(isinstance(p, LogitsProcessor) for p in chain)
+    assert build_processors(GenerationConfig(do_sample=True, top_k=0)) == []  # 0: top-k off
 
 
 def _gpt(block_size=16, seed=0):

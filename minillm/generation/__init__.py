@@ -5,6 +5,7 @@ from minillm.generation.beam import BeamResult, beam_search
 from minillm.generation.config import GenerationConfig
 from minillm.generation.decode import generate, iter_next_tokens, prepare_prompts
 from minillm.generation.processors import (
+    LogitsProcessor,
     RepetitionPenalty,
     Temperature,
     TopK,
@@ -19,6 +20,7 @@ __all__ = [
     "BeamResult",
     "GPTStepper",
     "GenerationConfig",
+    "LogitsProcessor",
     "RNNStepper",
     "RepetitionPenalty",
     "Seq2SeqStepper",

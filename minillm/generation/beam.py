@@ -33,63 +33,73 @@ def beam_search(
     stepper, prompt: torch.Tensor, config: GenerationConfig, tokenizer=None
 ) -> BeamResult:
     """Beam search from one 1-D ``prompt``; returns ``num_return_sequences`` hypotheses."""
-    nb, lp = config.num_beams, config.length_penalty
+    nb = config.num_beams
     eos = torch.tensor(config.eos_ids, dtype=torch.long, device=prompt.device)
     processors = build_processors(config)
-    prompt_len = prompt.size(0)
+    stop = StopStrings(config.stop_strings, tokenizer, prompt.size(0))
     seqs = prompt.repeat(nb, 1)
-    # Only beam 0 is live at the start, so the first step does not pick the same token nb times.
     running = torch.full((nb,), NEG, device=prompt.device)
-    running[0] = 0.0
+    running[0] = 0.0  # only beam 0 is live at first, so step 1 does not pick one token nb times
     finished: list[tuple[float, torch.Tensor]] = []  # (score, sequence), at most nb, best first
-    stop = StopStrings(config.stop_strings, tokenizer, prompt_len)
     trace = []
     logits = stepper.start(seqs, None)
     while True:
         log_probs = apply_processors(processors, seqs, torch.log_softmax(logits.float(), dim=-1))
-        vocab = log_probs.size(-1)
-        total = (log_probs + running[:, None]).reshape(-1)
         # Enough candidates that nb can still run on even if the best ones all end with an EOS.
-        top_scores, top_index = torch.topk(total, max(2, 1 + len(eos)) * nb)
-        parents, tokens = top_index // vocab, top_index % vocab
+        scores, parents, tokens = _best_extensions(log_probs, running, max(2, 1 + len(eos)) * nb)
         candidates = torch.cat([seqs[parents], tokens[:, None]], dim=1)
-        generated = candidates.size(1) - prompt_len
-        done = stop(candidates)
-        if len(eos):
-            done |= torch.isin(tokens, eos)
-        if generated >= config.max_new_tokens:
-            done[:] = True
-        # Only the nb best candidates may become finished hypotheses.
-        for rank in range(nb):
-            if done[rank]:
-                score = top_scores[rank].item() / generated**lp
-                finished.append((score, candidates[rank]))
-        finished = sorted(finished, key=lambda item: -item[0])[:nb]
-        # The nb best candidates that did not finish run on.
-        keep = torch.topk(top_scores + done.float() * NEG, nb).indices
-        seqs, running, parents = (
-            candidates[keep],
-            (top_scores + done.float() * NEG)[keep],
-            parents[keep],
-        )
-        trace.append(
-            {
-                "parents": parents.tolist(),
-                "tokens": tokens[keep].tolist(),
-                "scores": running.tolist(),
-                "finished": [
-                    (rank, tokens[rank].item(), top_scores[rank].item())
-                    for rank in range(nb)
-                    if done[rank]
-                ],
-            }
-        )
+        generated = candidates.size(1) - prompt.size(0)
+        done = _ends_here(candidates, tokens, eos, stop, generated >= config.max_new_tokens)
+        finished = _add_finished(finished, scores, candidates, done, generated, config)
+        alive = scores + done.float() * NEG  # the nb best candidates that did not finish run on
+        keep = torch.topk(alive, nb).indices
+        seqs, running, parents = candidates[keep], alive[keep], parents[keep]
+        trace.append(_trace_step(parents, tokens, scores, running, keep, done, nb))
         if _search_is_over(finished, running, generated, config) or bool(done.all()):
             break
         stepper.reorder(parents)
         logits = stepper.advance(seqs[:, -1])
     best = finished[: config.num_return_sequences]
     return BeamResult([s for _, s in best], [score for score, _ in best], trace)
+
+
+def _best_extensions(log_probs: torch.Tensor, running: torch.Tensor, n: int):
+    """The ``n`` best (beam, token) pairs by total log-probability: (scores, parents, tokens)."""
+    vocab = log_probs.size(-1)
+    scores, index = torch.topk((log_probs + running[:, None]).reshape(-1), n)
+    return scores, index // vocab, index % vocab
+
+
+def _ends_here(candidates, tokens, eos, stop, at_limit: bool) -> torch.Tensor:
+    """Which candidates end with this token: an EOS, a stop string, or the length limit."""
+    done = stop(candidates)
+    if len(eos):
+        done |= torch.isin(tokens, eos)
+    if at_limit:
+        done[:] = True
+    return done
+
+
+def _add_finished(finished, scores, candidates, done, generated: int, config: GenerationConfig):
+    """``finished`` with the candidates that end now among the ``num_beams`` best, each scored
+    log-probability / generated ** length_penalty; the ``num_beams`` best are kept, best first."""
+    nb, lp = config.num_beams, config.length_penalty
+    for rank in range(nb):  # only the nb best candidates may become finished hypotheses
+        if done[rank]:
+            finished.append((scores[rank].item() / generated**lp, candidates[rank]))
+    return sorted(finished, key=lambda item: -item[0])[:nb]
+
+
+def _trace_step(parents, tokens, scores, running, keep, done, nb: int) -> dict:
+    """One step of the search, for drawing the tree: the beams kept and the hypotheses ended."""
+    return {
+        "parents": parents.tolist(),
+        "tokens": tokens[keep].tolist(),
+        "scores": running.tolist(),
+        "finished": [
+            (rank, tokens[rank].item(), scores[rank].item()) for rank in range(nb) if done[rank]
+        ],
+    }
 
 
 def _search_is_over(finished, running, generated: int, config: GenerationConfig) -> bool:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields
 
+from minillm.generation.processors import RepetitionPenalty, Temperature, TopP
+
 
 @dataclass
 class GenerationConfig:
@@ -39,27 +41,16 @@ class GenerationConfig:
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:
                 raise ValueError(f"{name} must be an int >= 1, got {value!r}")
 
-        for name in ("max_new_tokens", "min_tokens_to_keep", "num_return_sequences"):
+        for name in ("max_new_tokens", "num_beams", "num_return_sequences"):
             positive_int(name)
-        if not isinstance(self.num_beams, int) or isinstance(self.num_beams, bool):
-            raise ValueError(f"num_beams must be an int >= 1, got {self.num_beams!r}")
-        if self.num_beams < 1:
-            raise ValueError(f"num_beams must be >= 1, got {self.num_beams}")
-        if not self.temperature > 0:
-            raise ValueError(
-                f"temperature must be > 0 (1.0 leaves the distribution as it is), "
-                f"got {self.temperature!r}"
-            )
-        if not 0 < self.top_p <= 1:
-            raise ValueError(f"top_p must be in (0, 1] (1.0 turns it off), got {self.top_p!r}")
+        # The logits processors check their own settings: building them here fails early.
+        Temperature(self.temperature)
+        TopP(self.top_p, self.min_tokens_to_keep)
+        RepetitionPenalty(self.repetition_penalty)
         if self.top_k is not None and (
             not isinstance(self.top_k, int) or isinstance(self.top_k, bool) or self.top_k < 0
         ):
             raise ValueError(f"top_k must be an int >= 0 or None (0/None: off), got {self.top_k!r}")
-        if not self.repetition_penalty > 0:
-            raise ValueError(
-                f"repetition_penalty must be > 0 (1.0: off), got {self.repetition_penalty!r}"
-            )
         if self.early_stopping not in (True, False, "never"):
             raise ValueError(
                 f"early_stopping must be True, False or 'never', got {self.early_stopping!r}"
