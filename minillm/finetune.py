@@ -63,8 +63,16 @@ class SFTBatches:
     length, so far fewer padded positions are computed.
     """
 
-    def __init__(self, texts: Sequence[str], tokenizer: Tokenizer, max_len: int, batch_size: int,
-                 seed: int = 0, device=None, buckets: int = 1):  # fmt: skip
+    def __init__(
+        self,
+        texts: Sequence[str],
+        tokenizer: Tokenizer,
+        max_len: int,
+        batch_size: int,
+        seed: int = 0,
+        device=None,
+        buckets: int = 1,
+    ):
         if not texts:
             raise ValueError("texts is empty: give at least one chat-template dialogue")
         if not isinstance(buckets, int) or isinstance(buckets, bool) or buckets < 1:

@@ -34,11 +34,11 @@ def session(parts, **kwargs):
     return ChatSession(model, tokenizer, max_new_tokens=16, **kwargs)
 
 
-@pytest.mark.parametrize(
-    "text",
-    ["", "   \n\t", "\x00\x07\x1b[31m", "😀🦜🔥", "<|end|><|user|><|<|end|>end|>", "\ud800坏", None, 123,
-     "啊" * 100_000, "订单 1234567890 到哪了？" * 50],
-)  # fmt: skip
+ODD_INPUTS = ["", "   \n\t", "\x00\x07\x1b[31m", "😀🦜🔥", "<|end|><|user|><|<|end|>end|>"]
+ODD_INPUTS += ["\ud800坏", None, 123, "啊" * 100_000, "订单 1234567890 到哪了？" * 50]
+
+
+@pytest.mark.parametrize("text", ODD_INPUTS)
 def test_any_input_gets_a_reply(parts, text):
     chat = session(parts)
     reply = chat.send(text)

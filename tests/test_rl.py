@@ -183,6 +183,14 @@ def test_q_learning_finds_value_iterations_q(model):
     assert all(agent(s) in optimal_actions(Q_star[s]) for s in P)
 
 
+def _action_values(P, s, gamma, value):
+    """Q(s, a) for every action of s, from the state values ``value`` (none after a terminal step)."""
+    outcomes = [P[s][a] for a in sorted(P[s])]
+    return np.array(
+        [sum(p * (r + (0 if t else gamma * value[s2])) for p, s2, r, t in o) for o in outcomes]
+    )
+
+
 def _policy_iteration(P, gamma):
     """Exact reference: evaluate each policy by solving (I - γ P_π) v = r_π, then improve."""
     states = list(P)
@@ -196,10 +204,12 @@ def _policy_iteration(P, gamma):
                 if not terminated:
                     A[index[s], index[s2]] -= gamma * p
         v = np.linalg.solve(A, b)
-        q = {s: np.array([sum(p * (r + (0 if t else gamma * v[index[s2]])) for p, s2, r, t in
-                              P[s][a]) for a in sorted(P[s])]) for s in states}  # fmt: skip
-        improved = {s: policy[s] if q[s][policy[s]] >= q[s].max() - 1e-12 else int(q[s].argmax())
-                    for s in states}  # fmt: skip
+        value = dict(zip(states, v))
+        q = {s: _action_values(P, s, gamma, value) for s in states}
+        improved = {  # the current action stays on ties, so that the loop ends
+            s: policy[s] if q[s][policy[s]] >= q[s].max() - 1e-12 else int(q[s].argmax())
+            for s in states
+        }
         if improved == policy:
             return q
         policy = improved

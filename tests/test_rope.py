@@ -55,8 +55,8 @@ def test_rope_gpt_equals_hf_gpt_neox():
     ids = torch.randint(0, model.config.vocab_size, (2, 20))
     with torch.no_grad():
         torch.testing.assert_close(model(ids)[0], hf(ids).logits, atol=2e-5, rtol=0)
-        theirs = hf.generate(ids[:1, :6], attention_mask=torch.ones(1, 6, dtype=torch.long),
-                             max_new_tokens=20, do_sample=False, pad_token_id=0)  # fmt: skip
+        prompt = dict(input_ids=ids[:1, :6], attention_mask=torch.ones(1, 6, dtype=torch.long))
+        theirs = hf.generate(**prompt, max_new_tokens=20, do_sample=False, pad_token_id=0)
     assert generate(model, ids[:1, :6], max_new_tokens=20).tolist() == theirs.tolist()
 
 

@@ -35,9 +35,14 @@ class QLearningAgent:
     function of the episode index.
     """
 
-    def __init__(self, n_actions: int = len(SYSTEM_ACTS), gamma: float = 0.95,
-                 alpha: float | Callable[[int], float] = 0.1,
-                 epsilon: float | Callable[[int], float] = 0.1, seed: int = 0):  # fmt: skip
+    def __init__(
+        self,
+        n_actions: int = len(SYSTEM_ACTS),
+        gamma: float = 0.95,
+        alpha: float | Callable[[int], float] = 0.1,
+        epsilon: float | Callable[[int], float] = 0.1,
+        seed: int = 0,
+    ):
         if not 0.0 <= gamma <= 1.0:
             raise ValueError(f"gamma must be in [0, 1], got {gamma!r}")
         self.n_actions, self.gamma = n_actions, gamma

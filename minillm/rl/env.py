@@ -45,8 +45,15 @@ class DialogueEnv(gym.Env):
 
     metadata = {"render_modes": ["ansi"], "render_fps": 4}  # noqa: RUF012 (Gymnasium convention)
 
-    def __init__(self, task: str | None = None, nlu_error: float = 0.0, max_turns: int = 20,
-                 patience: int = 3, deterministic: bool = False, render_mode: str | None = None):  # fmt: skip
+    def __init__(
+        self,
+        task: str | None = None,
+        nlu_error: float = 0.0,
+        max_turns: int = 20,
+        patience: int = 3,
+        deterministic: bool = False,
+        render_mode: str | None = None,
+    ):
         if task is not None:
             get_task(task)
         if not isinstance(nlu_error, (int, float)) or not 0.0 <= nlu_error <= 1.0:
@@ -108,8 +115,9 @@ class DialogueEnv(gym.Env):
 
     def render(self):
         if self.render_mode == "ansi":
-            return "\n".join(f"{'用户' if who == 'user' else '客服'}：{text}" for who, text in
-                             self.transcript)  # fmt: skip
+            return "\n".join(
+                f"{'用户' if who == 'user' else '客服'}：{text}" for who, text in self.transcript
+            )
         return None
 
     # -- helpers -----------------------------------------------------------------------------

@@ -13,10 +13,13 @@ from minillm.rl.env import DialogueEnv
 
 __all__ = ["compare", "evaluate", "learning_curve", "mean_ci", "run_episode", "train_agent"]
 
-# two-sided 95 % quantiles of Student's t for 1..30 degrees of freedom
-_T975 = (12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179,
-         2.160, 2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086, 2.080, 2.074, 2.069, 2.064,
-         2.060, 2.056, 2.052, 2.048, 2.045, 2.042)  # fmt: skip
+# two-sided 95 % quantiles of Student's t, a row per ten degrees of freedom (1..30)
+_T975_ROWS = (
+    (12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228),
+    (2.201, 2.179, 2.160, 2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086),
+    (2.080, 2.074, 2.069, 2.064, 2.060, 2.056, 2.052, 2.048, 2.045, 2.042),
+)
+_T975 = tuple(t for row in _T975_ROWS for t in row)
 METRICS = ("success", "turns", "reward")
 
 
@@ -47,8 +50,9 @@ def evaluate(env: DialogueEnv, policy: Callable, episodes: int = 500, seed: int 
     return {m: sum(r[m] for r in runs) / episodes for m in METRICS}
 
 
-def train_agent(env: DialogueEnv, episodes: int = 20_000, seed: int = 0, gamma: float = 0.95
-                ) -> QLearningAgent:  # fmt: skip
+def train_agent(
+    env: DialogueEnv, episodes: int = 20_000, seed: int = 0, gamma: float = 0.95
+) -> QLearningAgent:
     """Q-learning with the book's schedule: ε from 1 to 0.01 over 80 % of training, α = 1/n^0.6."""
     agent = QLearningAgent(
         gamma=gamma,
@@ -60,13 +64,19 @@ def train_agent(env: DialogueEnv, episodes: int = 20_000, seed: int = 0, gamma: 
     return agent
 
 
-def learning_curve(env: DialogueEnv, episodes: int = 20_000, every: int = 1_000,
-                   eval_episodes: int = 200, seed: int = 0) -> list[dict]:  # fmt: skip
+def learning_curve(
+    env: DialogueEnv,
+    episodes: int = 20_000,
+    every: int = 1_000,
+    eval_episodes: int = 200,
+    seed: int = 0,
+) -> list[dict]:
     """Train like ``train_agent`` and evaluate the greedy policy every ``every`` dialogues."""
     agent = QLearningAgent(
-        alpha=power_decay(0.6, 0.02), epsilon=linear_decay(1.0, 0.01, int(0.8 * episodes)),
+        alpha=power_decay(0.6, 0.02),
+        epsilon=linear_decay(1.0, 0.01, int(0.8 * episodes)),
         seed=seed,
-    )  # fmt: skip
+    )
     test_env = DialogueEnv(task=env.task_name, nlu_error=env.nlu_error, max_turns=env.max_turns)
     curve = []
     for done in range(0, episodes + 1, every):
@@ -87,8 +97,13 @@ def _compare_one(error: float, seed: int, episodes: int, train_episodes: int) ->
     return {name: evaluate(env, p, episodes, seed=1_000 + seed) for name, p in policies.items()}
 
 
-def compare(nlu_errors: Sequence[float] = (0.0, 0.1, 0.2), seeds: Sequence[int] = (0, 1, 2),
-            episodes: int = 500, train_episodes: int = 20_000, workers: int = 1) -> list[dict]:  # fmt: skip
+def compare(
+    nlu_errors: Sequence[float] = (0.0, 0.1, 0.2),
+    seeds: Sequence[int] = (0, 1, 2),
+    episodes: int = 500,
+    train_episodes: int = 20_000,
+    workers: int = 1,
+) -> list[dict]:
     """One row per (policy, NLU error): each metric's mean and 95 % half-width over ``seeds``;
     every seed trains its own agent and plays its own ``episodes`` test dialogues. ``workers``
     processes share the (error, seed) cells; the results do not depend on it."""

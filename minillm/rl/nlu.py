@@ -38,8 +38,9 @@ def _values(text: str, task: Task | None) -> list[UserAct]:
     return acts
 
 
-def parse_user_text(text: str, task: Task | None, asked: str | None = None,
-                    confirming: str | None = None) -> list[UserAct]:  # fmt: skip
+def parse_user_text(
+    text: str, task: Task | None, asked: str | None = None, confirming: str | None = None
+) -> list[UserAct]:
     """The user acts in ``text``. ``asked``: the slot the system just requested (a reply with no
     known value becomes that slot's value, with low confidence); ``confirming``: the slot the
     system just asked to confirm (so "对" affirms it and "不是，…" corrects it). Never raises on

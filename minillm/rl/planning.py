@@ -18,8 +18,9 @@ def _backup(P: dict, Q: dict, gamma: float, s) -> np.ndarray:
     return out
 
 
-def value_iteration(P: dict, gamma: float, tol: float = 1e-12, max_iterations: int = 100_000
-                    ) -> dict:  # fmt: skip
+def value_iteration(
+    P: dict, gamma: float, tol: float = 1e-12, max_iterations: int = 100_000
+) -> dict:
     """Q* by repeated Bellman optimality backups, until no value moves by more than ``tol``."""
     if not 0.0 <= gamma < 1.0:
         raise ValueError(f"gamma must be in [0, 1) for value iteration to converge, got {gamma!r}")

@@ -36,8 +36,9 @@ class AgendaUser:
     the user takes before hanging up.
     """
 
-    def __init__(self, task: Task, rng: random.Random, patience: int | None = 3,
-                 deterministic: bool = False):  # fmt: skip
+    def __init__(
+        self, task: Task, rng: random.Random, patience: int | None = 3, deterministic: bool = False
+    ):
         self.task, self.rng, self.deterministic = task, rng, deterministic
         self.patience = None if deterministic else patience
         requests = task.requestable
@@ -66,19 +67,31 @@ class AgendaUser:
         extra = 0 if self.deterministic else _draw(_OPENING_EXTRA, self.rng)
         return self._say([UserAct("intent", value=self.task.name), *self._pop(extra)])
 
-    def respond(self, act: str, slot: str | None, belief: dict[str, str], understood: bool
-                ) -> list[UserAct]:  # fmt: skip
+    def respond(
+        self, act: str, slot: str | None, belief: dict[str, str], understood: bool
+    ) -> list[UserAct]:
         """React to the system act (its kind, slot, and the values the system holds)."""
         if act == "close":
             return self._say([UserAct("bye")])
-        if act == "fallback" and not understood:
+        if act == "fallback" and not understood:  # say the last turn again
             self.agenda.extend(reversed(self.last_turn))
             return self._say(self._pop(len(self.last_turn)))
         if self._unhelpful(act, slot, belief):
-            if self.patience is not None:
-                self.patience -= 1
-                self.gave_up = self.patience <= 0
-            return self._say([UserAct("bye" if self.gave_up else "complain")])
+            return self._say([self._complain()])
+        self._push_reaction(act, slot, belief)
+        n = 1 if self.deterministic else _draw(_ACTS_PER_TURN, self.rng)
+        return self._say(self._pop(n))
+
+    def _complain(self) -> UserAct:
+        """A complaint that costs patience, or the goodbye of a user who has none left."""
+        if self.patience is not None:
+            self.patience -= 1
+            self.gave_up = self.patience <= 0
+        return UserAct("bye" if self.gave_up else "complain")
+
+    def _push_reaction(self, act: str, slot: str | None, belief: dict[str, str]) -> None:
+        """Push what the system act calls for: the value asked, a yes or a correction, or, once
+        a result meets every constraint, only the goodbye."""
         if act == "request":
             self._push_inform(slot)
         elif act == "confirm":
@@ -93,8 +106,6 @@ class AgendaUser:
             else:
                 self.answered = True
                 self.agenda = [UserAct("bye")]
-        n = 1 if self.deterministic else _draw(_ACTS_PER_TURN, self.rng)
-        return self._say(self._pop(n))
 
     def _unhelpful(self, act: str, slot: str | None, belief: dict[str, str]) -> bool:
         if act in ("greet", "fallback"):

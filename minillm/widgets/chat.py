@@ -42,13 +42,14 @@ class ChatWidget:
             control.observe(lambda _: self._apply_controls(), "value")
         self._apply_controls()
         self.status = w.Label()
-        self.box = w.VBox([
+        rows = [
             self.log,
             w.HBox([self.entry, send, up, down, reset]),
             w.HBox([self.strategy, self.temperature]),
             w.HBox([self.top_p, self.beams]),
             self.status,
-        ])  # fmt: skip
+        ]
+        self.box = w.VBox(rows)
         self._render()
 
     def _ipython_display_(self):

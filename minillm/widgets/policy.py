@@ -35,15 +35,16 @@ class PolicyChatWidget:
         import ipywidgets as w
 
         self.chat = chat
-        self.log = w.HTML(layout=w.Layout(min_height="140px", border="1px solid #ddd",
-                                          padding="6px"))  # fmt: skip
+        box_style = w.Layout(min_height="140px", border="1px solid #ddd", padding="6px")
+        self.log = w.HTML(layout=box_style)
         self.detail = w.HTML()
-        self.entry = w.Text(placeholder="扮演用户：输入消息，按回车发送", continuous_update=False,
-                            layout=w.Layout(width="60%"))  # fmt: skip
-        send, reset = (
-            w.Button(description="发送", button_style="primary"),
-            w.Button(description="新对话"),
+        self.entry = w.Text(
+            placeholder="扮演用户：输入消息，按回车发送",
+            continuous_update=False,
+            layout=w.Layout(width="60%"),
         )
+        send = w.Button(description="发送", button_style="primary")
+        reset = w.Button(description="新对话")
         send.on_click(lambda _: self.send(self.entry.value))
         self.entry.observe(lambda c: c["new"].strip() and self.send(c["new"]), "value")
         reset.on_click(lambda _: self.reset())
