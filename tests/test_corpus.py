@@ -124,7 +124,9 @@ def test_load_text_falls_back_without_asking_the_network(
 
 
 def test_unknown_corpus_lists_the_known_ones():
-    with pytest.raises(ValueError, match="chinese_reviews, crosswoz_templates, tang_poems, tinyshakespeare"):
+    with pytest.raises(
+        ValueError, match="chinese_reviews, crosswoz_templates, tang_poems, tinyshakespeare"
+    ):
         load_corpus("wikipedia")
 
 
