@@ -137,6 +137,7 @@ class SourceCode:
     Markdown (a highlighted code block in Jupyter, Colab and the book's site) or plain text."""
 
     def __init__(self, obj):
+        obj = inspect.unwrap(obj)  # a decorated function (e.g. @torch.no_grad()) shows itself
         try:
             source = inspect.getsource(obj)
             path = Path(inspect.getsourcefile(obj)).resolve()

@@ -126,6 +126,7 @@ def test_acts_placeholders_and_filling():
     assert filled == "我打算去故宫，再找家全聚德。"
     with pytest.raises(ValueError, match=r"no value for \['Inform\+餐馆\+名称'\]"):
         lexicalise(template, {"Inform+景点+名称": "故宫"})
+    assert dialogue_acts("") == []  # utterances the corpus left without an act
     with pytest.raises(ValueError, match="intent\\+domain\\+slot"):
         dialogue_acts("General")
 

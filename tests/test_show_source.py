@@ -26,6 +26,12 @@ def test_source_is_the_package_text_as_markdown_and_plain_text():
     )
 
 
+def test_a_decorated_function_shows_itself():
+    from minillm.interop import gpt_to_hf
+
+    assert show_source(gpt_to_hf).source.startswith("@torch.no_grad()\ndef gpt_to_hf(")
+
+
 @pytest.mark.parametrize("obj", [print, json.dumps, 3, "GPT"])
 def test_only_minillm_functions_and_classes(obj):
     with pytest.raises(ValueError, match="show_source"):

@@ -63,9 +63,12 @@ def _tables(folder: str) -> dict:
 
 def dialogue_acts(act: str) -> list[tuple[str, str, str]]:
     """The (intent, domain, slot) triples of an act key: ``"Inform+景点+名称*Request+景点+地址"`` →
-    ``[("Inform", "景点", "名称"), ("Request", "景点", "地址")]``."""
-    if not isinstance(act, str) or not act:
-        raise ValueError(f"act must be a non-empty str like 'Inform+景点+名称', got {act!r}")
+    ``[("Inform", "景点", "名称"), ("Request", "景点", "地址")]``; ``""`` keys the utterances the corpus
+    left without an annotated act, so it has none."""
+    if not isinstance(act, str):
+        raise ValueError(f"act must be a str like 'Inform+景点+名称', got {act!r}")
+    if not act:
+        return []
     triples = []
     for part in act.split("*"):
         fields = part.split("+")
