@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 
 import pytest
@@ -61,6 +62,32 @@ def thread_pairs(comments, k, check_context=True):
     return pairs
 
 
+def whole_word_mask(words, order, ratio=0.15, rounding=round, skip=True, punctuation=False):
+    n = sum(map(len, words))
+    starts = [sum(map(len, words[:i])) for i in range(len(words))]
+    mask, budget, used = [False] * n, max(1, rounding(ratio * n)), 0
+    for w in order:
+        word = words[w]
+        if used >= budget:
+            break
+        if not punctuation and not any(ch.isalnum() for ch in word):
+            continue
+        if used + len(word) > budget:
+            if skip:
+                continue
+            break
+        for j in range(starts[w], starts[w] + len(word)):
+            mask[j] = True
+        used += len(word)
+    return mask
+
+
+def gnmt_crossover(short, long, penalty=lambda n: (5 + n) / 6, clamp=True):
+    (n1, lp1), (n2, lp2) = short, long
+    alpha = math.log(lp2 / lp1) / math.log(penalty(n2) / penalty(n1))
+    return max(0.0, alpha) if clamp else alpha
+
+
 CASES = [
     (ch07.check_c4_clean_zh, c4_clean_zh),
     (ch07.check_c4_clean_zh, lambda p: c4_clean_zh(p, count_each_mark=True)),
@@ -70,12 +97,16 @@ CASES = [
     (ch07.check_thread_pairs, thread_pairs),
     (ch07.check_thread_pairs, lambda c, k: thread_pairs(c, k, check_context=False)),
     (ch07.check_thread_pairs, lambda c, k: thread_pairs(c, 1)),
-    (ch07.check_torch_smoothing, lambda eps, v: eps * v / (v - 1)),
-    (ch07.check_torch_smoothing, lambda eps, v: eps),
-    (ch07.check_gnmt_length_penalty, lambda n, a: ((5 + n) / 6) ** a),
-    (ch07.check_gnmt_length_penalty, lambda n, a: n**a),
+    (ch07.check_whole_word_mask, whole_word_mask),
+    (ch07.check_whole_word_mask, lambda w, o, r: whole_word_mask(w, o, r, rounding=int)),
+    (ch07.check_whole_word_mask, lambda w, o, r: whole_word_mask(w, o, r, skip=False)),
+    (ch07.check_whole_word_mask, lambda w, o, r: whole_word_mask(w, o, r, punctuation=True)),
+    (ch07.check_gnmt_crossover, gnmt_crossover),
+    (ch07.check_gnmt_crossover, lambda s, lo: gnmt_crossover(s, lo, penalty=lambda n: n)),
+    (ch07.check_gnmt_crossover, lambda s, lo: gnmt_crossover(s, lo, clamp=False)),
+    (ch07.check_gnmt_crossover, lambda s, lo: max(0.0, -gnmt_crossover(s, lo, clamp=False))),
 ]
-CORRECT = {0, 3, 5, 8, 10}
+CORRECT = {0, 3, 5, 8, 12}
 
 
 @pytest.mark.parametrize("index", range(len(CASES)))

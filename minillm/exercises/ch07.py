@@ -3,7 +3,8 @@
 Each check compares the reader's function with a reference written here another way, on cases with
 hand-worked answers and on random inputs: C4's cleaning rules carried over to Chinese text, filling a
 CrossWOZ template whose act repeats a slot, (context, response) pairs from a Reddit-style comment tree,
-fairseq's label smoothing in torch's terms, and GNMT's length penalty.
+whole-word masking under a budget of characters, and the α at which GNMT's length penalty lets a longer
+candidate win.
 """
 
 from __future__ import annotations
@@ -347,48 +348,171 @@ def check_thread_pairs(fn) -> None:
 
 
 # ---------------------------------------------------------------------------------------------
-# 练习 4 and 5: fairseq's label smoothing, GNMT's length penalty
+# 练习 4: whole-word masking with a budget, as Google's BERT picks its masked positions
 # ---------------------------------------------------------------------------------------------
-def check_torch_smoothing(fn) -> None:
-    """``fn(epsilon, vocab_size)``: the ``label_smoothing`` that makes torch's cross-entropy equal
-    fairseq's label-smoothed loss with ``epsilon``, checked by computing both losses."""
-    import torch
-    from torch.nn import functional as F
+def _whole_word_mask_reference(
+    words: list[str], order: list[int], ratio: float = 0.15
+) -> list[bool]:
+    """Character spans first, then one pass over the spans in ``order`` that tracks the room left."""
+    starts = [0]
+    for word in words:
+        starts.append(starts[-1] + len(word))
+    n = starts[-1]
+    mask = [False] * n
+    room = max(1, round(ratio * n))
+    for w in order:
+        if room == 0:
+            break
+        span = range(starts[w], starts[w + 1])
+        if len(span) <= room and any(words[w][j].isalnum() for j in range(len(span))):
+            for j in span:
+                mask[j] = True
+            room -= len(span)
+    return mask
 
-    def fairseq_loss(logits, target, eps):
-        lprobs = F.log_softmax(logits, dim=-1)
-        nll = -lprobs.gather(-1, target[:, None]).squeeze(-1)
-        eps_i = eps / (logits.size(-1) - 1)
-        return ((1.0 - eps - eps_i) * nll - eps_i * lprobs.sum(-1)).mean()
+
+# the review of §7.1.1 (请注意你们的发货……) as jieba cuts it
+_REVIEW_WORDS = (  # noqa: SIM905
+    "请 注意 你们 的 发货 ， 我 收到 了 2 本 一样 的 第五 本 ， 缺 第四 本 ， 真是太 遗憾 了 ， 整套书 全废 了 。"
+).split()
+_WWM_CASES = [
+    (
+        "名额只有 1 个字时，多字词一个也放不进去",
+        ["南京市", "长江大桥"],
+        [1, 0],
+        0.15,
+        [False] * 7,
+    ),
+    (
+        "放不下的词跳过，接着看后面的词（不是停下）",
+        ["今天", "天气", "很", "好", "，", "我们", "去", "公园", "。"],
+        [2, 0, 3, 1, 4, 5, 6, 7, 8],
+        0.15,  # 13 个字，名额 round(1.95) = 2：先“很”，“今天”放不下，再“好”
+        [False, False, False, False, True, True, False, False, False, False, False, False, False],
+    ),
+    (
+        "标点不参加，即使它排在最前面",
+        ["，", "。", "好的", "谢谢"],
+        [0, 1, 2, 3],
+        0.5,  # 6 个字，名额 3：“好的”遮住后只剩 1 个名额，“谢谢”放不下
+        [False, False, True, True, False, False],
+    ),
+    ("空句子", [], [], 0.15, []),
+    (
+        "正文那条网购评论（jieba 的分词），按原顺序尝试",
+        _REVIEW_WORDS,
+        list(range(len(_REVIEW_WORDS))),
+        0.15,  # 41 个字，名额 round(6.15) = 6：请、注意、你们、的，正好 6 个字
+        [True] * 6 + [False] * 35,
+    ),
+]
+
+
+def _random_words(rng: random.Random) -> list[str]:
+    pool = ["我", "们", "天", "气", "好", "。", "，", "！", "a", "1", " "]
+    return [
+        "".join(rng.choices(pool, k=rng.choice([1, 1, 2, 2, 3, 4])))
+        for _ in range(rng.randint(0, 18))
+    ]
+
+
+def check_whole_word_mask(fn) -> None:
+    """``fn(words, order, ratio)`` masks whole words, tried in ``order``, up to a budget of
+    max(1, round(ratio × n)) characters, skipping punctuation-only words and words that no longer fit."""
+
+    def verdict_on(words, order, ratio, want):
+        got = fn(list(words), list(order), ratio)
+        if not isinstance(got, list) or len(got) != len(want):
+            return f"应返回长度为 {len(want)}（总字数）的列表，你的结果是 {got!r}"
+        if [bool(m) for m in got] != want:
+            budget = max(1, round(ratio * len(want)))
+            return (
+                f"词 {words}、顺序 {order}、ratio={ratio}（名额 {budget} 个字）："
+                f"应遮住 {[i for i, m in enumerate(want) if m]} 号字，你遮住的是 "
+                f"{[i for i, m in enumerate(got) if m]}（名额用 round；放不下的词跳过；纯标点的词不参加）"
+            )
+        return None
 
     def check():
-        gen = torch.Generator().manual_seed(0)
-        for eps, v in [(0.1, 10), (0.1, 32000), (0.2, 3), (0.0, 50)]:
-            logits = torch.randn(16, v, generator=gen, dtype=torch.float64)
-            target = torch.randint(v, (16,), generator=gen)
-            got = fn(eps, v)
-            if not isinstance(got, float | int) or not 0 <= got <= 1:
-                return f"ε={eps}, V={v} 时应返回 0 到 1 之间的数，你的结果是 {got!r}"
-            want = fairseq_loss(logits, target, eps)
-            ours = F.cross_entropy(logits, target, label_smoothing=float(got))
-            if not math.isclose(ours.item(), want.item(), rel_tol=1e-10, abs_tol=1e-12):
-                return (
-                    f"ε={eps}, V={v}：label_smoothing={got!r} 时 torch 的损失是 {ours.item():.10f}，"
-                    f"fairseq 的是 {want.item():.10f}（比较两种写法里“真实类”和“其余各类”的系数）"
+        for name, words, order, ratio, want in _WWM_CASES:
+            reference = _whole_word_mask_reference(words, order, ratio)
+            if reference != want:
+                raise AssertionError(f"reference disagrees on {name}")
+            if (hint := verdict_on(words, order, ratio, reference)) is not None:
+                return f"情形“{name}”：{hint}"
+        rng = random.Random(5)
+        for _ in range(300):
+            words = _random_words(rng)
+            order = rng.sample(range(len(words)), len(words))
+            ratio = rng.choice([0.15, 0.15, 0.3, 0.5])
+            if (
+                hint := verdict_on(
+                    words, order, ratio, _whole_word_mask_reference(words, order, ratio)
                 )
+            ) is not None:
+                return hint
         return None
 
-    run_check("练习 4 两种标签平滑", check)
+    run_check("练习 4 全词掩码的名额", check)
 
 
-def check_gnmt_length_penalty(fn) -> None:
-    """``fn(length, alpha)`` is GNMT's (and OpenNMT's) length penalty ((5 + |Y|) / 6) ** α."""
+# ---------------------------------------------------------------------------------------------
+# 练习 5: the α at which GNMT's length penalty lets the longer candidate win
+# ---------------------------------------------------------------------------------------------
+def _gnmt_score(candidate: tuple[int, float], alpha: float) -> float:
+    length, log_p = candidate
+    return log_p / ((5 + length) / 6) ** alpha
+
+
+def _crossover_by_bisection(short, long) -> float:
+    """The smallest α ≥ 0 with score(long) ≥ score(short), found numerically (the gap shrinks as α grows)."""
+    wins = lambda alpha: _gnmt_score(long, alpha) >= _gnmt_score(short, alpha)  # noqa: E731
+    if wins(0.0):
+        return 0.0
+    lo, hi = 0.0, 1.0
+    while not wins(hi):
+        lo, hi = hi, 2 * hi
+    for _ in range(200):
+        mid = (lo + hi) / 2
+        lo, hi = (lo, mid) if wins(mid) else (mid, hi)
+    return hi
+
+
+_CROSSOVER_CASES = [
+    ("正文的短句与中等长度的候选", (6, -5.2), (12, -7.8)),
+    ("正文的短句与长句", (6, -5.2), (20, -12.5)),
+    ("长的候选本来就更好：α 取 0 即可", (5, -6.0), (8, -5.0)),
+    ("两者对数概率相同：α = 0 时已经打平", (5, -4.0), (9, -4.0)),
+    ("长度只差 1", (10, -3.0), (11, -3.3)),
+]
+
+
+def check_gnmt_crossover(fn) -> None:
+    """``fn(short, long)``: the smallest α ≥ 0 at which GNMT's score log P / lp(Y) of the longer
+    candidate reaches the shorter one's, compared with a bisection on the scores themselves."""
+
+    def compare(short, long):
+        got, want = fn(short, long), _crossover_by_bisection(short, long)
+        if not isinstance(got, float | int) or not math.isclose(
+            got, want, rel_tol=1e-7, abs_tol=1e-9
+        ):
+            return (
+                f"short={short}, long={long} 时转折点应为 α={want:.6f}，你的结果是 {got!r}"
+                "（用 GNMT 的 lp = ((5+|Y|)/6)^α；长的候选一开始就不差时返回 0）"
+            )
+        return None
 
     def check():
-        for length, alpha in [(1, 1.0), (6, 0.6), (20, 0.0), (37, 1.5)]:
-            got, want = fn(length, alpha), (5 + length) ** alpha / (5 + 1) ** alpha
-            if not math.isclose(got, want, rel_tol=1e-12):
-                return f"|Y|={length}, α={alpha} 时应为 {want:.6f}，你的结果是 {got!r}"
+        for name, short, long in _CROSSOVER_CASES:
+            if (hint := compare(short, long)) is not None:
+                return f"情形“{name}”：{hint}"
+        rng = random.Random(9)
+        for _ in range(200):
+            n = rng.randint(1, 30)
+            short = (n, -rng.uniform(0.5, 20))
+            long = (n + rng.randint(1, 30), -rng.uniform(0.5, 40))
+            if (hint := compare(short, long)) is not None:
+                return hint
         return None
 
-    run_check("练习 5 GNMT 长度惩罚", check)
+    run_check("练习 5 长度惩罚的转折点", check)
