@@ -1,7 +1,8 @@
 """A recurrent neural language model: embed each token, run an RNN/LSTM/GRU, project to the vocabulary.
 
 This is the outline's neural LM, P(w_i | w_<i) = softmax(h_i^T W_e + b_e), with h_i the recurrent
-hidden state after reading w_1 … w_i. The interface follows the outline: ``forward(x, h0) -> (out, hn)``.
+state after reading w_1 … w_{i−1}, used to predict w_i, and W_e the output layer (not tied to the
+input embedding here). The interface follows the outline: ``forward(x, h0) -> (out, hn)``.
 """
 
 from __future__ import annotations
