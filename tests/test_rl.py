@@ -327,7 +327,7 @@ def test_terminal_mode_and_widget(trained):
     _, agent = trained
     lines, script = [], iter(["我想查订单", "bye"])
     play_policy(PolicyChat(agent), read=lambda _: next(script), write=lines.append)
-    assert lines[0].startswith("客服：请提供") and "Q: *request(" in lines[2]
+    assert lines[0].startswith("客服：请问") and "Q: *request(" in lines[2]
     widget = PolicyChatWidget(PolicyChat(agent))
     reply = widget.send("上门维修扫地机器人")
     assert "扫地机器人" in widget.log.value and f"<b>{reply.act}</b>" in widget.detail.value

@@ -193,13 +193,23 @@ class DialogueEnv(gym.Env):
         self.user.rng = self._rng
 
 
+QUESTIONS = {
+    "order_id": "请问您的订单号是多少？",
+    "phone_tail": "请问您手机号的后四位是多少？",
+    "city": "请问是在哪个城市？",
+    "product": "请问是哪件商品？",
+    "reason": "请问退货的原因是什么？",
+    "date": "请问您想约哪一天？",
+}
+
+
 def system_text(action: int, task: Task, belief: dict[str, str]) -> str:
     """The system act in Chinese, from templates; inform states the facts for the believed values."""
     kind, slot = SYSTEM_ACTS[action].split("_")[0], action_slot(action, task)
     if kind == "greet":
         return "您好，我是智能客服小智，请问有什么可以帮您？"
     if kind == "request":
-        return f"请提供一下您的{SLOT_LABELS[slot]}。"
+        return QUESTIONS[slot]
     if kind == "confirm":
         if slot not in belief:
             return f"您的{SLOT_LABELS[slot]}是……？"
