@@ -49,18 +49,30 @@ def _fit_pinned(messages, budget, n_tokens, pinned, whole_turns=True, use_pins=T
     return [messages[j] for j in kept]
 
 
-def _gated(memory, candidate, gate):
-    gate = torch.as_tensor(gate, dtype=memory.dtype)
-    if gate.min() < 0 or gate.max() > 1:
-        raise ValueError("gate must be in [0, 1]")
-    return gate * memory + (1 - gate) * candidate
+def _gated_memory(contents, W, b, memory, reverse=False, order="mc", recur=True, last=False):
+    m0 = memory
+    memories, gates = [], []
+    for c in contents:
+        state = memory if recur else m0
+        pair = torch.cat([state, c]) if order == "mc" else torch.cat([c, state])
+        g = torch.sigmoid(W @ pair + b)
+        keep = 1 - g if reverse else g
+        memory = keep * state + (1 - keep) * c
+        memories.append(memory)
+        gates.append(g)
+    d = m0.shape[0]
+    stacked = (
+        (torch.stack(memories) if memories else torch.zeros(0, d)),
+        (torch.stack(gates) if gates else torch.zeros(0, d)),
+    )
+    return (stacked[0][-1:], stacked[1]) if last else stacked
 
 
 def test_correct_answers_pass(capsys):
     ch02.check_sequence_log_prob(_sequence_log_prob)
     ch02.check_smoothed_log_prob(_smoothed)
     ch02.check_fit_history_pinned(_fit_pinned)
-    ch02.check_gated_update(_gated)
+    assert ch02.check_gated_memory(_gated_memory) is True
     lines = _verdicts(capsys)
     assert len(lines) == 4 and all(line.startswith("✅") for line in lines), lines
 
@@ -97,13 +109,14 @@ def test_correct_answers_pass(capsys):
             ch02.check_fit_history_pinned,
             lambda m, b, n, p: _fit_pinned(m, b, n, p, whole_turns=False),
         ),
-        # gate read the other way round
-        (ch02.check_gated_update, lambda m, c, g: _gated(c, m, g)),
-        # no check on the gate's range
-        (
-            ch02.check_gated_update,
-            lambda m, c, g: torch.as_tensor(g, dtype=m.dtype) * m + (1 - torch.as_tensor(g)) * c,
-        ),
+        # gate read the other way round: the share of new content instead of old memory
+        (ch02.check_gated_memory, lambda c, W, b, m: _gated_memory(c, W, b, m, reverse=True)),
+        # [c; m] instead of [m; c]
+        (ch02.check_gated_memory, lambda c, W, b, m: _gated_memory(c, W, b, m, order="cm")),
+        # every round starts again from the initial memory
+        (ch02.check_gated_memory, lambda c, W, b, m: _gated_memory(c, W, b, m, recur=False)),
+        # only the final memory
+        (ch02.check_gated_memory, lambda c, W, b, m: _gated_memory(c, W, b, m, last=True)),
     ],
 )
 def test_wrong_answers_fail_with_a_hint(check, wrong, capsys):

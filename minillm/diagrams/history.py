@@ -5,12 +5,15 @@ from __future__ import annotations
 
 from minillm.diagrams.draw import COLORS, arrow, box, canvas, label, show
 
-ERAS = {"规则": "gray", "统计": "blue", "神经网络": "green", "预训练": "orange"}
+# The kinds of milestone and their legend entries: the four eras of methods, and a test that is no method.
+ERAS = {"规则": "gray", "统计": "blue", "神经网络": "green", "预训练": "orange", "检验": "purple"}
+ERA_LABELS = {era: f"{era}方法" for era in ERAS} | {"检验": "检验标准（不是方法）"}
 
 MILESTONES = [  # (year, what, era); each one is cited in the chapter's text
     (1948, "香农：n 元近似生成文本", "统计"),
-    (1950, "图灵：模仿游戏", "规则"),
+    (1950, "图灵：模仿游戏", "检验"),
     (1966, "ELIZA 对话程序", "规则"),
+    (1990, "IBM 统计机器翻译", "统计"),
     (1995, "Kneser-Ney 平滑", "统计"),
     (1997, "LSTM", "神经网络"),
     (2003, "神经概率语言模型", "神经网络"),
@@ -26,7 +29,8 @@ MILESTONES = [  # (year, what, era); each one is cited in the chapter's text
 
 
 def timeline() -> None:
-    """The milestones of NLP on one time axis, one row each, coloured by the era they belong to."""
+    """The milestones of NLP on one time axis, one row each, coloured by the era they belong to (the
+    imitation game, a test rather than a method, in a colour of its own)."""
     import matplotlib.pyplot as plt
     from matplotlib.lines import Line2D
 
@@ -40,10 +44,10 @@ def timeline() -> None:
         ax.scatter(year, row, color=edge, zorder=3)
         ax.text(year + 1.0, row, f"{what}（{year}）", va="center", fontsize=9, color=edge)
     handles = [
-        Line2D([], [], marker="o", linestyle="", color=COLORS[c][1], label=f"{era}方法")
+        Line2D([], [], marker="o", linestyle="", color=COLORS[c][1], label=ERA_LABELS[era])
         for era, c in ERAS.items()
     ]
-    ax.legend(handles=handles, loc="lower left", fontsize=9, title="所属阶段", title_fontsize=9)
+    ax.legend(handles=handles, loc="upper right", fontsize=9, title="所属阶段", title_fontsize=9)
     ax.set_xlim(1944, 2042)
     ax.set_xticks(range(1950, 2030, 10))
     ax.set_ylim(len(MILESTONES) - 0.4, -0.6)

@@ -1,4 +1,5 @@
-"""Big-picture diagrams: the five parts of a dynamic interactive language model and how one turn flows."""
+"""Big-picture diagrams: the five parts of a dynamic interactive language model, how one turn flows, a
+first sketch of a GPT-style language model, and the sliding window that keeps a chat in its context."""
 
 from __future__ import annotations
 
@@ -16,10 +17,11 @@ PARTS = [
 
 
 def interaction_loop() -> None:
-    """The seeds' concept diagram: a dynamic interactive LLM and its five parts, each turn going once
-    round the ring (state → memory → context → policy → knowledge → state)."""
-    fig, ax = canvas(9.0, 6.0)
-    cx, cy, r = 4.5, 3.05, 2.05
+    """The seeds' concept diagram: a dynamic interactive LLM made of five parts (orange arrows from the
+    centre), each turn going once round the ring of blue arrows (state → memory → context → policy →
+    knowledge → state)."""
+    fig, ax = canvas(9.0, 5.55)
+    cx, cy, r = 4.5, 2.72, 2.05
     box(ax, cx, cy, 1.9, 0.9, "动态交互\n大语言模型", color="orange", fontsize=12)
     boxes = []
     for i, (name, note) in enumerate(PARTS):
@@ -55,7 +57,60 @@ def interaction_loop() -> None:
             color="blue",
             rad=-0.18,
         )
-    label(ax, cx, 5.75, "每一轮交互沿着环走一圈", fontsize=10, color="#0072b2")
+    # what the two kinds of arrow mean, top left
+    arrow(ax, (0.25, 5.3), (0.85, 5.3), color="blue")
+    label(ax, 0.95, 5.3, "每一轮交互沿着环走一圈", fontsize=9.5, color="#0072b2", ha="left")
+    arrow(ax, (0.25, 4.95), (0.85, 4.95), color="orange")
+    label(
+        ax,
+        0.95,
+        4.95,
+        "五个部件共同组成动态交互大语言模型",
+        fontsize=9.5,
+        color="#d55e00",
+        ha="left",
+    )
+    show(fig)
+
+
+def history_window() -> None:
+    """The sliding window over a chat history: the system message is always kept, the oldest whole
+    turns (a question with its answer) are dropped until the prompt fits the budget L − reply, and
+    the facts of the dropped turns are written into the system message; one turn later the window
+    has slid on."""
+    fig, ax = canvas(10.15, 3.7)
+    x0, w, h = 1.5, 0.74, 0.5
+    blue = COLORS["blue"][1]
+
+    def bracket(left, right, y):  # a bracket over [left, right] at height y, open downwards
+        ax.plot([left, left, right, right], [y - 0.1, y, y, y - 0.1], color=blue, linewidth=1.3)
+
+    rows = [(2.55, "第 4 轮", 4, 1), (0.85, "第 5 轮", 5, 2)]  # (y, name, turns so far, dropped)
+    for y, name, n_turns, dropped in rows:
+        label(ax, 0.5, y, name, fontsize=10, color="#222222")
+        system = box(ax, x0, y, 0.95, h, "系统消息", color="purple", fontsize=9)
+        x = x0 + 0.6
+        for k in range(1, n_turns + 1):
+            kept = k > dropped
+            for role, color in (("问", "sky"), ("答", "green")):
+                if k == n_turns and role == "答":
+                    break  # the newest question waits for its answer
+                box(ax, x + w / 2, y, w - 0.06, h, color=color if kept else "gray")
+                text = "#222222" if kept else "#aaaaaa"
+                label(ax, x + w / 2, y, f"{role}{k}", fontsize=9, color=text)
+                x += w
+        reply = box(ax, x + 0.6, y, 1.05, h, "留给回复", color="yellow", fontsize=9)
+        first_kept = x0 + 0.6 + 2 * dropped * w
+        top = y + h / 2 + 0.15
+        bracket(system.left[0], system.right[0], top)
+        bracket(first_kept, reply.right[0], top)
+        note = "上下文窗口：系统消息 + 放得下的最新几轮 + 留给回复，共 ≤ L 个词元"
+        label(ax, (first_kept + reply.right[0]) / 2, top + 0.2, note, fontsize=9, color=blue)
+        gone = "最早的 1 轮整轮丢弃" if dropped == 1 else f"最早的 {dropped} 轮整轮丢弃"
+        label(ax, (x0 + 0.6 + first_kept) / 2, y - 0.45, gone, fontsize=9, color="#666666")
+    arrow(ax, (x0, 2.25), (x0, 1.15), color="purple")
+    note = "被丢轮次里的事实\n（姓名、订单号）\n写进系统消息"
+    label(ax, x0 + 0.12, 1.7, note, fontsize=8.5, color="#a0508a", ha="left")
     show(fig)
 
 

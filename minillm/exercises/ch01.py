@@ -28,54 +28,121 @@ def check_next_char_counts(fn) -> None:
     run_check("练习 1 下一个字的计数", check)
 
 
-def _reference_perplexity(probs) -> float:
-    if any(p == 0 for p in probs):
-        return math.inf
-    return math.exp(-sum(math.log(p) for p in probs) / len(probs))
+def _lidstone_reference(train: list[str], val: list[str], alpha: float) -> float:
+    """minillm's NGramLM (nltk.lm's conventions), an implementation apart from the reader's."""
+    from minillm.ngram import NGramLM
+
+    lm = NGramLM(2, "lidstone", gamma=alpha).fit(list(poem) for poem in train)
+    return lm.perplexity(list(poem) for poem in val)
 
 
-def check_perplexity(fn) -> None:
-    """Exercise 2: ``fn(probs)`` is the perplexity of a sequence given each token's probability;
-    ``math.inf`` when one of them is 0."""
-
-    def check():
-        cases = [[0.5, 0.5], [0.25] * 8, [0.9, 0.1, 0.5], [1.0], [1e-300] * 3]
-        for probs in cases:
-            got, want = fn(list(probs)), _reference_perplexity(probs)
-            if not isinstance(got, (int, float)) or not math.isclose(got, want, rel_tol=1e-9):
-                return f"概率 {probs} 的困惑度应为 {want:.6g}，你的结果是 {got!r}（对数的平均取负，再取指数）"
-        try:
-            got = fn([0.5, 0.0, 0.5])
-        except (ValueError, ZeroDivisionError) as err:
-            got = f"{type(err).__name__}"
-        if got != math.inf:
-            return f"有一个概率为 0 时困惑度应为 math.inf（模型认为不可能的事发生了），你的结果是 {got!r}"
-        return None
-
-    run_check("练习 2 困惑度", check)
-
-
-def check_order_memory(update_state) -> None:
-    """Exercise 3: ``update_state(state, utterance)`` remembers an 8-digit order id across turns."""
+def check_alpha_curve(fn) -> bool:
+    """Exercise 2: ``fn(train, val, alphas)`` is the validation perplexity of the add-alpha bigram
+    model of ``train`` for each alpha, compared with ``NGramLM(2, "lidstone", gamma=alpha)``.
+    Returns whether it passed, so that a cell can go on to use the function."""
+    poems = ["床前明月光", "疑是地上霜", "举头望明月", "低头思故乡"]
+    cases = [
+        (poems, ["明月光", "低头望故乡"], [0.01, 0.1, 1.0]),
+        (poems, ["春眠不觉晓"], [0.5]),  # characters never seen in training: <UNK>
+        (poems, ["", "月"], [0.001, 2.0]),  # an empty poem still has the pair <s> </s>
+        (["明月明月明"], ["月明", "明明明"], [0.2, 0.05]),
+    ]
 
     def check():
-        state: dict = {}
-        turns = [
-            ("你好", None),
-            ("我的订单号是 20240518，帮我查一下", "20240518"),
-            ("它现在到哪了？", "20240518"),
-            ("不好意思，订单号应该是 31415926", "31415926"),
-            ("电话 13800138000 打不通", "31415926"),
-        ]
-        for utterance, want in turns:
-            state = update_state(state, utterance)
-            if not isinstance(state, dict):
-                return "update_state 应返回更新后的状态字典"
-            if state.get("order_id") != want:
-                return f"说完“{utterance}”后 state['order_id'] 应为 {want!r}，实际为 {state.get('order_id')!r}"
+        for train, val, alphas in cases:
+            got = fn(list(train), list(val), list(alphas))
+            if not isinstance(got, (list, tuple)) or len(got) != len(alphas):
+                return f"应返回与 alphas 等长的列表（每个 α 一个困惑度），得到 {got!r}"
+            for alpha, value in zip(alphas, got):
+                want = _lidstone_reference(train, val, alpha)
+                if not isinstance(value, (int, float)) or not math.isclose(
+                    value, want, rel_tol=1e-9
+                ):
+                    return (
+                        f"训练 {train}、验证 {val}、α={alpha} 时困惑度应为 {want:.4f}，得到 {value!r}："
+                        "每首诗前后补 <s> 和 </s>，验证集里训练时没见过的字读作 <UNK>，"
+                        "|V| = 训练集里的字数 + 3（<s>、</s>、<UNK>），困惑度是 exp(平均的 −ln P)"
+                    )
         return None
 
-    run_check("练习 3 记住订单号", check)
+    return run_check("练习 2 在验证集上选 α", check)
+
+
+# Exercise 3's small domain: the words that reveal an intent (the first intent that matches wins),
+# the slots each intent needs, and the cities the bot knows.
+INTENT_WORDS = {
+    "查订单": ("到哪", "物流", "查一下"),
+    "问配送": ("多久", "几天"),
+    "退货": ("退货", "退款"),
+}
+INTENT_SLOTS = {"查订单": ("订单号",), "问配送": ("城市",), "退货": ("订单号",)}
+CITIES = ("北京", "上海", "杭州", "成都", "南宁", "广州")
+
+# Scripted conversations with the state after every user message, worked out by hand from the rules.
+_DIALOGUES = [
+    [
+        ("你好", {"intent": None, "slots": {}}),
+        ("我的快递到哪了", {"intent": "查订单", "slots": {}}),
+        ("订单号是7238787715", {"intent": "查订单", "slots": {"订单号": "7238787715"}}),
+        ("不是7238787715，是6283911979", {"intent": "查订单", "slots": {"订单号": "6283911979"}}),
+        ("算了，我要退货", {"intent": "退货", "slots": {"订单号": "6283911979"}}),
+        ("好的谢谢", {}),
+        ("你好", {"intent": None, "slots": {}}),
+    ],
+    [
+        ("寄到杭州要几天", {"intent": "问配送", "slots": {"城市": "杭州"}}),
+        ("不是杭州", {"intent": "问配送", "slots": {}}),
+        ("成都", {"intent": "问配送", "slots": {"城市": "成都"}}),
+        ("我的订单到哪了", {"intent": "查订单", "slots": {}}),
+        ("电话13800138000打不通", {"intent": "查订单", "slots": {}}),
+        ("订单7238787715，不是6283911979", {"intent": "查订单", "slots": {"订单号": "7238787715"}}),
+        ("物流太慢了", {"intent": "查订单", "slots": {"订单号": "7238787715"}}),
+        ("再见", {}),
+    ],
+    [
+        ("不是成都，是南宁，要几天能到", {"intent": "问配送", "slots": {"城市": "南宁"}}),
+        ("先寄北京再寄上海", {"intent": "问配送", "slots": {"城市": "上海"}}),
+        ("退款订单6283911979", {"intent": "退货", "slots": {"订单号": "6283911979"}}),
+        ("不是广州", {"intent": "退货", "slots": {"订单号": "6283911979"}}),  # nothing to correct
+        ("寄到广州", {"intent": "退货", "slots": {"订单号": "6283911979", "城市": "广州"}}),
+    ],
+]
+
+
+def _same_state(got, want) -> bool:
+    if want == {}:
+        return got in ({}, {"intent": None, "slots": {}})
+    return (
+        isinstance(got, dict)
+        and got.get("intent") == want["intent"]
+        and got.get("slots") == want["slots"]
+    )
+
+
+def check_dialogue_state(fn) -> None:
+    """Exercise 3: ``fn(state, utterance)`` updates {"intent", "slots"} from one user message:
+    thanks clear it, a new intent keeps only its own slots, the last mention of a slot value wins
+    and a value after 不是 is a correction (it removes that value if it is the current one)."""
+    import copy
+
+    def check():
+        for dialogue in _DIALOGUES:
+            state: dict = {}
+            for utterance, want in dialogue:
+                before = copy.deepcopy(state)
+                got = fn(state, utterance)
+                if state != before:
+                    return f"“{utterance}”：不要修改传入的 state，返回一个新的字典"
+                if not _same_state(got, want):
+                    return (
+                        f"状态 {before} 收到“{utterance}”后应为 {want}，得到 {got!r}："
+                        "谢谢/再见清空状态；换了意图只保留新意图用得到的槽位；"
+                        "按出现的先后处理槽位值，紧跟在“不是”后面的值是更正"
+                    )
+                state = got
+        return None
+
+    run_check("练习 3 带更正的对话状态", check)
 
 
 def _reference_sample(followers: dict, start: str, length: int, rng) -> str:

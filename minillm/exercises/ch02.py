@@ -132,28 +132,55 @@ def check_fit_history_pinned(fn) -> None:
     run_check("练习 3 钉住重要轮次的历史裁剪", check)
 
 
-def check_gated_update(fn) -> None:
-    """``fn(memory, candidate, gate)`` is ``gate * memory + (1 - gate) * candidate``; gate in [0, 1]."""
+def _gated_memory_reference(contents, W, b, memory):
+    """NumPy in float64, one round at a time: g = sigmoid(W [m; c] + b), m = g m + (1 - g) c."""
+    import numpy as np
+
+    m = memory.astype(np.float64)
+    memories, gates = [], []
+    for c in contents.astype(np.float64):
+        g = 1.0 / (1.0 + np.exp(-(W.astype(np.float64) @ np.concatenate([m, c]) + b)))
+        m = g * m + (1.0 - g) * c
+        memories.append(m)
+        gates.append(g)
+    d = memory.shape[0]
+    return np.array(memories).reshape(-1, d), np.array(gates).reshape(-1, d)
+
+
+def check_gated_memory(fn) -> bool:
+    """``fn(contents, W, b, memory)`` runs the content-gated memory over the rounds of ``contents``
+    and returns the memories and the gates of every round, shape (T, d) each. Returns whether it
+    passed."""
     import numpy as np
     import torch
 
+    rng = np.random.default_rng(0)
+    d = 4
+    W = rng.standard_normal((d, 2 * d)).astype(np.float32)
+    cases = [  # (what the case is, contents, W, b, initial memory)
+        ("随机参数", rng.standard_normal((6, d)), W, rng.standard_normal(d), np.zeros(d)),
+        ("给定初始记忆", rng.standard_normal((3, d)), W, np.zeros(d), rng.standard_normal(d)),
+        ("b 很大：门接近 1", rng.standard_normal((4, d)), W, np.full(d, 30.0), np.ones(d)),
+        ("b 很小：门接近 0", rng.standard_normal((4, d)), W, np.full(d, -30.0), np.ones(d)),
+        ("只有一轮", rng.standard_normal((1, d)), W, np.zeros(d), np.ones(d)),
+        ("没有任何轮次", np.zeros((0, d)), W, np.zeros(d), np.ones(d)),
+    ]
+
     def check():
-        rng = np.random.default_rng(0)
-        memory, candidate = rng.standard_normal((2, 8)).astype(np.float32)
-        for gate in (0.0, 1.0, 0.3, rng.random(8).astype(np.float32)):
-            want = gate * memory + (1 - gate) * candidate  # numpy, slot by slot
-            given = torch.tensor(gate) if isinstance(gate, np.ndarray) else gate
-            got = fn(torch.tensor(memory), torch.tensor(candidate), given)
-            if not isinstance(got, torch.Tensor) or tuple(got.shape) != memory.shape:
-                return f"应返回与记忆同形状 {memory.shape} 的张量"
-            if not np.allclose(got.detach().numpy(), want, atol=1e-6):
-                return "g 是保留旧记忆的比例：g=1 时记忆不变，g=0 时完全换成候选内容"
-        for bad in (1.5, -0.1, torch.tensor([0.5, 2.0] * 4)):
-            try:
-                fn(torch.tensor(memory), torch.tensor(candidate), bad)
-            except ValueError:
-                continue
-            return "门的取值超出 [0, 1] 时应抛出 ValueError"
+        for name, contents, w, b, m0 in cases:
+            args = [torch.tensor(x, dtype=torch.float32) for x in (contents, w, b, m0)]
+            got = fn(*args)
+            if not isinstance(got, tuple) or len(got) != 2:
+                return f"{name}：应返回 (memories, gates) 两个张量"
+            want = _gated_memory_reference(contents, w, b, m0)
+            for what, g, ref in zip(("memories", "gates"), got, want):
+                if not isinstance(g, torch.Tensor) or tuple(g.shape) != ref.shape:
+                    return f"{name}：{what} 应是形状 {ref.shape} 的张量（每轮一行）"
+                if not np.allclose(g.detach().double().numpy(), ref, atol=1e-5):
+                    return (
+                        f"{name}：{what} 与参考答案不同。门 g = σ(W [m; c] + b) 用上一轮的记忆 m "
+                        "和这一轮的内容 c（先 m 后 c）；g 是保留旧记忆的比例：m ← g·m + (1 − g)·c"
+                    )
         return None
 
-    run_check("练习 4 门控记忆", check)
+    return run_check("练习 4 由内容决定的门控记忆", check)
