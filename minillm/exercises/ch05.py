@@ -24,26 +24,6 @@ def check_shift_targets(fn) -> None:
     run_check("练习 1 教师强制的目标移位", check)
 
 
-def check_padding_mask(fn) -> None:
-    """``fn(src, pad_id)`` is the (batch, 1, 1, src_len) bool mask, True where src is not padding."""
-    import torch
-
-    def check():
-        for pad_id in (0, 3):
-            src = torch.tensor([[5, 6, 7, pad_id], [8, pad_id, pad_id, pad_id], [4, 4, 4, 4]])
-            want = (src != pad_id)[:, None, None, :]
-            got = fn(src.clone(), pad_id)
-            if not isinstance(got, torch.Tensor) or got.dtype != torch.bool:
-                return "应返回布尔张量（True = 可以注意）"
-            if tuple(got.shape) != tuple(want.shape):
-                return f"形状应为 (batch, 1, 1, src_len) = {tuple(want.shape)}，得到 {tuple(got.shape)}"
-            if not torch.equal(got, want):
-                return f"pad_id={pad_id} 时填充位置应为 False、其余为 True，得到 {got[:, 0, 0].tolist()}"
-        return None
-
-    run_check("练习 2 填充掩码", check)
-
-
 def check_token_accuracy(fn) -> None:
     """``fn(logits, targets, pad_id)`` is the share of non-pad positions whose argmax is the target."""
     import torch
@@ -68,24 +48,92 @@ def check_token_accuracy(fn) -> None:
                 )
         return None
 
-    run_check("练习 3 不计填充的词元准确率", check)
+    run_check("练习 2 不计填充的词元准确率", check)
 
 
-def check_should_quit(fn) -> None:
-    """``fn(text)`` is True for bye/quit/exit in any case, with spaces around, and False otherwise."""
+def check_corpus_bleu(fn) -> None:
+    """``fn(candidates, references, max_n)`` is character-level corpus BLEU, compared with NLTK's
+    ``corpus_bleu`` on the same characters (every candidate has at least ``max_n`` characters)."""
+    import math
+    import warnings
+
+    from nltk.translate.bleu_score import corpus_bleu
+
+    cases = [
+        (["查订单（订单号=5930190134）", "感谢告别"], ["查订单（订单号=5930190134）", "感谢告别"], 4),
+        (["投诉（订单号=7032218864）"], ["投诉（订单号=7803221864）"], 4),
+        (["改地址（订单号=7816602661）", "商品推荐（商品=降噪耳机）"],
+         ["投诉（订单号=7178160261）", "商品推荐（商品=加湿器）"], 4),
+        (["商品推荐"], ["商品推荐（商品=加湿器）"], 2),  # shorter than the reference
+        (["配送时间（城市=重庆）", "问候"], ["问候", "感谢告别"], 2),
+        (["的的的的的的"], ["的的是"], 1),  # a repeated character counts at most as often as in the reference
+        (["问候问候"], ["感谢告别"], 2),  # nothing in common
+    ]  # fmt: skip
 
     def check():
-        cases = {"bye": True, "QUIT": True, "  Exit \n": True, "bye bye": False, "exit?": False,
-                 "": False, "再见": False, "quitting": False}  # fmt: skip
-        for text, want in cases.items():
-            got = fn(text)
-            if bool(got) != want or not isinstance(got, bool):
+        for cands, refs, n in cases:
+            with warnings.catch_warnings():  # NLTK warns when a precision is zero
+                warnings.simplefilter("ignore")
+                want = float(
+                    corpus_bleu([[list(r)] for r in refs], [list(c) for c in cands], (1 / n,) * n)
+                )
+            got = fn(list(cands), list(refs), n)
+            if not isinstance(got, float) or not math.isclose(
+                got, want, rel_tol=1e-9, abs_tol=1e-12
+            ):
                 return (
-                    f"should_quit({text!r}) 应为 {want}，你的结果是 {got!r}（忽略大小写和首尾空白）"
+                    f"corpus_bleu({cands!r}, {refs!r}, max_n={n}) 应为 {want:.6f}，你的结果是 {got!r}"
+                    "（命中数在整个语料上累加、每种 n-gram 最多算参考中的次数，c ≤ r 时乘简短惩罚）"
                 )
         return None
 
-    run_check("练习 4 退出指令", check)
+    run_check("练习 3 字符级的语料 BLEU", check)
+
+
+def check_slot_prf(fn) -> None:
+    """``fn(predictions, references)`` is the micro-averaged (precision, recall, F1) of the
+    (slot, value) pairs of semantic frames, a pair counting only within its own sample."""
+    import math
+    import re
+
+    slot = re.compile(r"([^（，=]+)=([^，）]+)")
+
+    def reference(preds, refs):
+        hits = n_pred = n_ref = 0
+        for p, r in zip(preds, refs):
+            expected = set(slot.findall(r))
+            n_pred += len(set(slot.findall(p)))
+            n_ref += len(expected)
+            hits += sum(pair in expected for pair in set(slot.findall(p)))
+        precision = hits / n_pred if n_pred else 0.0
+        recall = hits / n_ref if n_ref else 0.0
+        total = precision + recall
+        return precision, recall, (2 * precision * recall / total if total else 0.0)
+
+    cases = [
+        (["查订单（订单号=5930190134）", "投诉（订单号=7032218864）", "商品推荐（商品=降噪耳机）"],
+         ["查订单（订单号=5930190134）", "投诉（订单号=7803221864）", "商品推荐（商品=加湿器）"]),
+        (["改地址（订单号=1234567890，城市=成都）", "问候"],
+         ["改地址（订单号=1234567890）", "配送时间（城市=成都）"]),  # a right pair in the wrong sample
+        (["配送时间（城市=重庆）", "营业时间（日期=10月20日）"], ["配送时间", "营业时间（日期=10月20日）"]),
+        (["问候", "感谢告别"], ["问候", "感谢告别"]),  # no slots at all
+        (["查订单", "投诉"], ["查订单（订单号=5930190134）", "投诉（订单号=7803221864）"]),
+        (["退货退款（原因=尺码不合适）"], ["退货退款（订单号=尺码不合适）"]),  # right value, wrong slot
+    ]  # fmt: skip
+
+    def check():
+        for preds, refs in cases:
+            want, got = reference(preds, refs), fn(list(preds), list(refs))
+            if not isinstance(got, tuple) or len(got) != 3:
+                return "应返回三元组 (precision, recall, f1)"
+            if not all(math.isclose(float(g), w, abs_tol=1e-12) for g, w in zip(got, want)):
+                return (
+                    f"slot_prf({preds!r}, {refs!r}) 应为 {tuple(round(w, 4) for w in want)}，"
+                    f"你的结果是 {got!r}（一对只在同一个样本里比较；分母为 0 时记 0.0）"
+                )
+        return None
+
+    run_check("练习 4 槽位的精确率、召回率与 F1", check)
 
 
 def check_find_order_id(fn) -> None:
