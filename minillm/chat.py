@@ -24,6 +24,9 @@ from minillm.generation import stream as stream_tokens
 from minillm.privacy import mask, redact
 
 MAX_INPUT_CHARS = 500  # longer messages are cut: the tail would not fit the model's context anyway
+# A terminal's escape sequences (colours, cursor keys such as "\x1b[D", window titles): dropped whole,
+# not just their ESC.
+ANSI_ESCAPE = re.compile(r"\x1b(?:\][^\x07\x1b]*(?:\x07|\x1b\\)|\[[0-?]*[ -/]*[@-~]|[@-Z\\-_])")
 EMPTY_MESSAGE = "请输入您的问题，例如：我的快递到哪了？"
 NOT_UNDERSTOOD = "抱歉，我没有理解您的意思，可以换个说法吗？"
 
@@ -43,10 +46,11 @@ FACT_PATTERNS = (
 
 
 def clean_input(text) -> str:
-    """User text made safe for the template: control characters, chat markup and extra
-    whitespace removed, at most ``MAX_INPUT_CHARS`` characters. Non-strings become ""."""
+    """User text made safe for the template: terminal escape sequences, control characters, chat
+    markup and extra whitespace removed, at most ``MAX_INPUT_CHARS`` characters. Non-strings become ""."""
     if not isinstance(text, str):
         return ""
+    text = ANSI_ESCAPE.sub("", text)
     text = "".join(" " if unicodedata.category(c)[0] == "C" else c for c in text)
     text = text.encode("utf-8", errors="replace").decode("utf-8")  # lone surrogates
     return " ".join(strip_markup(text).split())[:MAX_INPUT_CHARS]

@@ -51,6 +51,19 @@ def test_any_input_gets_a_reply(parts, text):
         assert "<|" not in chat.turns[0].text
 
 
+@pytest.mark.parametrize(
+    ("typed", "kept"),
+    [
+        ("\x00\x07退货\x1b[31m", "退货"),  # a colour code: no "[31m" left behind
+        ("你好\x1b[D\x1b[D吗", "你好吗"),  # arrow keys in a terminal without line editing
+        ("\x1b[1;32m绿色\x1b[0m 的", "绿色 的"),
+        ("\x1b]0;标题\x07退款", "退款"),  # a window title
+    ],
+)
+def test_terminal_escape_sequences_are_removed_whole(typed, kept):
+    assert clean_input(typed) == kept
+
+
 def test_prompt_fits_and_facts_outlive_dropped_turns(parts):
     model, tokenizer = parts
     chat = session(parts)
