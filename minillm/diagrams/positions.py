@@ -83,3 +83,65 @@ def rope_rotation() -> None:
         color="#0072b2",
     )
     show(fig)
+
+
+PAIR_COLORS = ("orange", "blue", "green", "purple")  # pair j = 0..3, fastest to slowest
+
+
+def _dimension_row(ax, y, pair_of, title):
+    """The 8 dimensions x_0 … x_7 of one head as cells coloured by the pair each belongs to, with an
+    arc joining the two dimensions of every pair."""
+    from matplotlib.patches import Arc
+
+    from minillm.diagrams.draw import box
+
+    x0, step = 1.0, 0.72
+    label(ax, x0 - 0.45, y + 0.98, title, fontsize=10, ha="left")
+    for i, j in enumerate(pair_of):
+        box(ax, x0 + i * step, y, 0.6, 0.5, f"$x_{i}$", color=PAIR_COLORS[j], rounded=False)
+    for j in range(4):
+        a, b = (x0 + i * step for i, p in enumerate(pair_of) if p == j)
+        ax.add_patch(
+            Arc(
+                ((a + b) / 2, y + 0.25),
+                b - a,
+                0.25 + 0.09 * (b - a) + 0.12 * j * (b - a > 1),
+                theta1=0,
+                theta2=180,
+                color=_edge(PAIR_COLORS[j]),
+                linewidth=1.4,
+            )
+        )
+
+
+def rope_pairs() -> None:
+    """Which dimensions RoPE rotates together, for a head of d = 8: the first half with the second
+    (x_j with x_{j+4}) or neighbours (x_{2j} with x_{2j+1}); either way pair j turns by
+    θ_j = b^(−2j/d) per position, from 1 radian (fast) down to 0.001 (slow) for b = 10000."""
+    from minillm.diagrams.draw import box
+
+    fig, ax = canvas(9.6, 3.8)
+    _dimension_row(
+        ax,
+        2.4,
+        [0, 1, 2, 3, 0, 1, 2, 3],
+        "前后两半配对 $(x_j, x_{j+d/2})$：本章、GPT-NeoX、Hugging Face 的 LLaMA",
+    )
+    _dimension_row(
+        ax,
+        0.65,
+        [0, 0, 1, 1, 2, 2, 3, 3],
+        "相邻配对 $(x_{2j}, x_{2j+1})$：RoFormer、GPT-J、Meta 的 LLaMA 原始代码",
+    )
+    label(ax, 7.85, 3.4, "$d = 8,\\ b = 10000,\\ \\theta_j = b^{-2j/d}$", fontsize=10)
+    speeds = [
+        "$\\theta_0 = 1$（最快）",
+        "$\\theta_1 = 0.1$",
+        "$\\theta_2 = 0.01$",
+        "$\\theta_3 = 0.001$（最慢）",
+    ]
+    for j, text in enumerate(speeds):
+        y = 2.75 - 0.6 * j
+        box(ax, 6.75, y, 0.36, 0.3, color=PAIR_COLORS[j], rounded=False)
+        label(ax, 7.05, y, f"第 {j} 对：{text}", fontsize=10, ha="left")
+    show(fig)

@@ -8,6 +8,7 @@ import torch
 from torch.nn import functional as F
 
 from minillm.exercises import run_check
+from minillm.tables import print_table
 
 
 def _rope_interleaved_reference(x: torch.Tensor, base: float) -> torch.Tensor:
@@ -50,29 +51,71 @@ def check_rope_interleaved(fn) -> None:
     run_check("练习 1 相邻配对的 RoPE", check)
 
 
-def check_distill_soft(fn) -> None:
-    """``fn(student, teacher, T)`` is T² · KL(p_teacher^T ‖ p_student^T), averaged over rows."""
+def _soft_grad_norm_reference(
+    student: torch.Tensor, teacher: torch.Tensor, T: float, reverse: bool = False
+) -> float:
+    """‖∂ KL(p_t^T ‖ p_s^T) / ∂ student‖ by autograd through ``F.kl_div`` (mean over rows);
+    ``reverse`` differentiates KL(p_s^T ‖ p_t^T) instead, the slip of swapping the arguments."""
+    z = student.detach().double().clone().requires_grad_(True)
+    log_p_s, log_p_t = F.log_softmax(z / T, -1), F.log_softmax(teacher.double() / T, -1)
+    first, second = (log_p_t, log_p_s) if reverse else (log_p_s, log_p_t)
+    kl = F.kl_div(first, second, log_target=True, reduction="batchmean")
+    (grad,) = torch.autograd.grad(kl, z)
+    return grad.norm().item()
+
+
+def _soft_grad_hint(got: float, want: float, student, teacher, T: float) -> str:
+    """Name the likely slip when the norm without T² is off."""
+    if T != 1 and abs(got - want * T) <= 1e-4 * max(1.0, want * T):
+        return "梯度要对 logits z 求，不是对 z/T：链式法则还要乘 1/T"
+    if abs(got - want * len(student)) <= 1e-4 * max(1.0, want * len(student)):
+        return "KL 要对所有行取平均（N 行相加后除以 N），不是相加"
+    reverse = _soft_grad_norm_reference(student, teacher, T, reverse=True)
+    if abs(got - reverse) <= 1e-4 * max(1.0, reverse):
+        return "KL 的方向：KL(p_t ‖ p_s)，老师的分布在前，梯度对学生的 logits 求"
+    return f"T={T} 时不乘 T² 的梯度范数应为 {want:.6f}，你的结果是 {got:.6f}"
+
+
+def check_soft_grad_norms(fn) -> None:
+    """``fn(student, teacher, temperatures)`` lists, per T, ‖∇_z KL(p_t^T ‖ p_s^T)‖ without and
+    with the factor T²; checked against autograd through ``F.kl_div``, then shown on a larger case."""
+    temperatures = (1.0, 2.0, 4.0, 8.0)
 
     def check():
         g = torch.Generator().manual_seed(0)
-        for temperature in (1.0, 2.0, 4.0):
-            s, t = torch.randn(5, 7, generator=g), torch.randn(5, 7, generator=g) * 3
-            want = temperature**2 * F.kl_div(
-                F.log_softmax(s / temperature, -1),
-                F.log_softmax(t / temperature, -1),
-                log_target=True,
-                reduction="batchmean",
-            )
-            got = fn(s, t, temperature)
-            if not torch.is_tensor(got) or not torch.isclose(got, want, atol=1e-5):
-                return f"T={temperature} 时应为 {want.item():.5f}，你的结果是 {got!r}（KL 的方向：老师在前）"
-        same = torch.randn(3, 5, generator=g)
-        got = fn(same, same.clone(), 2.0)
-        if not torch.is_tensor(got) or abs(got.item()) > 1e-6:
-            return f"学生与老师的 logits 相同时 KL 应为 0，你的结果是 {got!r}"
+        cases = [
+            (torch.randn(n, v, generator=g) * 2, torch.randn(n, v, generator=g) * 3)
+            for n, v in [(4, 7), (1, 5), (3, 2)]
+        ]
+        same = torch.randn(3, 6, generator=g)
+        cases.append((same, same.clone()))  # the student already matches: no gradient at all
+        for student, teacher in cases:
+            got = fn(student.clone(), teacher.clone(), list(temperatures))
+            if not isinstance(got, (list, tuple)) or len(got) != len(temperatures):
+                return f"应返回 {len(temperatures)} 个 (不乘 T², 乘 T²) 对，每个温度一个；你的结果是 {got!r}"
+            for T, pair in zip(temperatures, got):
+                want = _soft_grad_norm_reference(student, teacher, T)
+                if not (isinstance(pair, (list, tuple)) and len(pair) == 2):
+                    return f"每个温度返回一对数 (不乘 T², 乘 T²)，T={T} 时你的结果是 {pair!r}"
+                without, with_t2 = (float(v) for v in pair)
+                if abs(without - want) > 1e-4 * want + 1e-6:
+                    return _soft_grad_hint(without, want, student, teacher, T)
+                if abs(with_t2 - T**2 * want) > 1e-4 * T**2 * want + 1e-6:
+                    return f"第二个数是乘了 T² 的损失的梯度范数：T={T} 时应为 {T**2 * want:.6f}，你的结果是 {with_t2:.6f}"
         return None
 
-    run_check("练习 2 蒸馏的软目标损失", check)
+    if run_check("练习 2 温度与软目标的梯度", check):
+        g = torch.Generator().manual_seed(1)
+        student, teacher = (
+            torch.randn(16, 65, generator=g) * 2,
+            torch.randn(16, 65, generator=g) * 3,
+        )
+        norms = fn(student, teacher, list(temperatures))
+        rows = [[int(T), a, b] for T, (a, b) in zip(temperatures, norms)]
+        for row, before in zip(rows, [None, *norms]):
+            row.append("—" if before is None else f"{row[1] / before[0]:.3f}")
+        headers = ["T", "不乘 T²", "乘 T²", "不乘 T² 与上一行之比"]
+        print_table(rows, headers=headers, floatfmt=".4f")
 
 
 def _id_with_check(body17: str) -> str:
@@ -136,32 +179,35 @@ def check_redact_ids(fn) -> None:
     run_check("练习 3 身份证号脱敏", check)
 
 
-def _fairness_reference(scores, labels, groups, threshold) -> tuple[float, float]:
-    """Count person by person, group by group: selection rates and true-positive rates."""
-    dp, eo = [], []
+def _fairness_reference(scores, labels, groups, threshold) -> tuple[float, float, float]:
+    """Count person by person, group by group: selection rates, true- and false-positive rates."""
+    dp, tpr, fpr = [], [], []
     for group in sorted(set(groups), key=str):
         members = [i for i, g in enumerate(groups) if g == group]
         dp.append(sum(scores[i] >= threshold for i in members) / len(members))
-        positives = [i for i in members if labels[i] == 1]
-        if positives:
-            eo.append(sum(scores[i] >= threshold for i in positives) / len(positives))
+        for rates, label in ((tpr, 1), (fpr, 0)):
+            people = [i for i in members if labels[i] == label]
+            if people:
+                rates.append(sum(scores[i] >= threshold for i in people) / len(people))
 
     def spread(rates):
         return max(rates) - min(rates) if len(rates) > 1 else 0.0
 
-    return spread(dp), spread(eo)
+    return spread(dp), spread(tpr), max(spread(tpr), spread(fpr))
 
 
 def check_fairness_gaps(fn) -> None:
-    """``fn(scores, labels, groups, threshold)`` is (demographic parity gap, equal opportunity gap)."""
+    """``fn(scores, labels, groups, threshold)`` is (demographic parity gap, equal opportunity gap,
+    equalized odds gap)."""
 
     def check():
         rng = random.Random(0)
         cases = [
             ([0.9, 0.2, 0.7, 0.4], [1, 0, 1, 1], ["a", "a", "b", "b"], 0.5),
             ([0.5, 0.5, 0.1], [1, 1, 1], ["a", "b", "b"], 0.5),  # a score equal to t is selected
-            ([0.9, 0.1, 0.8], [0, 0, 1], ["a", "a", "b"], 0.5),  # group a has no qualified people
+            ([0.9, 0.1, 0.8], [0, 0, 1], ["a", "a", "b"], 0.5),  # a has no qualified, b no others
             ([0.3, 0.8, 0.6], [1, 0, 1], ["x", "x", "x"], 0.5),  # one group: no gap
+            ([0.9, 0.6, 0.2, 0.9, 0.1, 0.1], [1, 0, 0, 1, 0, 0], list("aaabbb"), 0.5),  # FPR gap
         ]
         for _ in range(20):
             n = rng.randint(5, 40)
@@ -176,13 +222,14 @@ def check_fairness_gaps(fn) -> None:
         for scores, labels, groups, threshold in cases:
             want = _fairness_reference(scores, labels, groups, threshold)
             got = fn(list(scores), list(labels), list(groups), threshold)
-            if not (isinstance(got, tuple) and len(got) == 2) or any(
+            if not (isinstance(got, tuple) and len(got) == 3) or any(
                 abs(float(a) - b) > 1e-9 for a, b in zip(got, want)
             ):
                 return (
                     f"scores={scores}, labels={labels}, groups={groups}, t={threshold} 时应为 "
-                    f"({want[0]:.4f}, {want[1]:.4f})，你的结果是 {got!r}"
-                    "（分数 ≥ t 算选中；机会均等只看 label=1 的人，没有合格者的群体跳过）"
+                    f"({want[0]:.4f}, {want[1]:.4f}, {want[2]:.4f})，你的结果是 {got!r}"
+                    "（分数 ≥ t 算选中；真正率只看 label=1 的人，假正率只看 label=0 的人，"
+                    "没有这类人的群体跳过；均衡几率差距取两者差距中较大的）"
                 )
         return None
 
