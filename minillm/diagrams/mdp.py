@@ -38,3 +38,69 @@ def mdp_loop() -> None:
         color="#444444",
     )
     show(fig)
+
+
+# The order-enquiry agenda of the book's example: (kind, text), the top of the stack first.
+_AGENDA = [
+    ("inform", "告知：订单号"),
+    ("inform", "告知：手机尾号"),
+    ("inform", "告知：城市"),
+    ("request", "询问：物流状态、送达时间"),
+    ("bye", "再见"),
+]
+_KIND_COLORS = {"inform": "blue", "request": "yellow", "bye": "gray", "deny": "red"}
+
+
+def _stack(ax, x, items, title, moved=None):
+    """A stack drawn top-down (top of the stack first); ``moved`` marks the item just pushed."""
+    y_top, h, w = 3.55, 0.46, 1.95
+    label(ax, x, y_top + 0.55, title, fontsize=10)
+    label(ax, x - w / 2 - 0.12, y_top, "栈顶→", fontsize=8, color="#444444", ha="right")
+    for i, (kind, text) in enumerate(items):
+        box(ax, x, y_top - i * h, w, h * 0.9, text, color=_KIND_COLORS[kind], fontsize=9)
+        if text == moved:
+            label(ax, x, y_top - i * h + 0.3, "刚压入", fontsize=8, color=COLORS["green"][1])
+
+
+def agenda_stack() -> None:
+    """An agenda-based user as a stack: the system's request for the city moves "告知：城市" to the
+    top (push), the user's turn pops it; confirming a misheard city pushes a denial with the right
+    value, which the next turn pops. Colour says the kind of user act."""
+    fig, ax = canvas(13.0, 4.6)
+    xs = [1.6, 4.9, 8.2, 11.5]
+    first = _AGENDA
+    second = [_AGENDA[2], _AGENDA[0], _AGENDA[1], *_AGENDA[3:]]
+    third = [_AGENDA[0], _AGENDA[1], *_AGENDA[3:]]
+    fourth = [("deny", "否认：城市是合肥"), *third]
+    _stack(ax, xs[0], first, "① 开始时的议程")
+    _stack(ax, xs[1], second, "② 系统：请求城市", moved="告知：城市")
+    _stack(ax, xs[2], third, "③ 用户说完一句之后")
+    _stack(ax, xs[3], fourth, "④ 系统：确认城市是“火星”", moved="否认：城市是合肥")
+    notes = [
+        "把“告知：城市”\n挪到栈顶",
+        "弹出栈顶说出：\n“城市是合肥”",
+        "听错了：值不对，\n压入“否认并纠正”",
+    ]
+    for i, note in enumerate(notes):
+        start, end = (xs[i] + 1.05, 2.75), (xs[i + 1] - 1.05, 2.75)
+        color = "orange" if i == 1 else "green"
+        arrow(ax, start, end, color=color)
+        label(ax, (start[0] + end[0]) / 2, 2.3, note, fontsize=8, color=COLORS[color][1])
+    label(
+        ax,
+        xs[3],
+        1.15,
+        "下一轮弹出：“不对，城市是合肥”",
+        fontsize=9,
+        color=COLORS["orange"][1],
+    )
+    label(
+        ax,
+        6.5,
+        0.45,
+        "绿色箭头：系统的动作让用户压栈（push）；橙色箭头：用户每轮从栈顶弹出（pop）一到三个行为说出来。"
+        "\n方框的颜色是行为的种类：蓝＝告知槽位值，黄＝询问结果，灰＝再见，红＝否认并纠正",
+        fontsize=9,
+        color="#444444",
+    )
+    show(fig)

@@ -133,14 +133,17 @@ def gpt_architecture() -> None:
 
     frame = {"facecolor": "none", "edgecolor": "#999999", "linestyle": "--", "linewidth": 1.2}
     ax.add_patch(FancyBboxPatch((cx - 2.0, 2.6), 4.6, 4.55, boxstyle="round,pad=0.05", **frame))
-    label(ax, cx + 3.5, 5.2, "× N 层", fontsize=11, color="#0072b2")
+    note_x = cx + 2.75  # the frame's label and its note, left-aligned beside the frame
+    label(ax, note_x, 5.3, "× N 层", fontsize=11, color="#0072b2", ha="left")
     label(
         ax,
-        cx + 3.5,
-        4.5,
-        "pre-LN：先归一化，\n再进子层，\n结果加回输入",
+        note_x,
+        4.55,
+        "pre-LN：\n先归一化，\n再进子层，\n结果加回输入",
         fontsize=9,
         color="#444444",
+        ha="left",
+        linespacing=1.6,
     )
     ln1 = box(ax, cx, 3.15, w, 0.45, "层归一化 LN", color="yellow", fontsize=10)
     att = box(ax, cx, 3.95, w, 0.6, "掩码多头注意力", color="orange", fontsize=10)

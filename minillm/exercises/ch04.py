@@ -1,8 +1,9 @@
 """Checks for the exercises of chapter 4 (数学模型和公式详细讲解举例说明).
 
-Each check compares the reader's function with a reference computed another way: nltk.lm for
-Kneser-Ney, ``torch.nn`` for the recurrent cells, a linear solve and a roll-out for policy
-evaluation, value iteration for Q-learning.
+Each check compares the reader's function with a reference computed another way: the n-grams
+``NGramLM.ngrams`` scores and ``NGramLM.perplexity`` for the bits, nltk.lm (and the rule that a
+distribution sums to 1) for Kneser-Ney, ``torch.nn`` for the recurrent cells, a linear solve and a
+roll-out for policy evaluation, value iteration and a closed form for Q-learning.
 """
 
 from __future__ import annotations
@@ -27,56 +28,142 @@ KN_CORPORA = (
 )
 
 
-def check_perplexity_from_log2(fn) -> None:
-    """``fn(log2_probs)`` turns per-token log2-probabilities into perplexity 2 ** (-mean)."""
+# Held-out sentences for the bits exercise: "dog", "bird" and "hello" were never seen in KN_CORPORA[0];
+# the empty sentence is scored only on its end.
+BITS_TEST = (
+    ["i", "saw", "a", "dog"],
+    ["the", "cat", "sat", "in", "san", "francisco"],
+    [],
+    ["a", "bird", "is", "grey", "hello"],
+)
+BITS_KINDS = ("word", "unk", "eos")
+
+
+def _bits_reference(model, sentences) -> dict:
+    """{kind: (count, bits)} from the n-grams ``model.ngrams`` scores, cut after each first </s>."""
+    out = {kind: [0, 0.0] for kind in BITS_KINDS}
+    for sentence in sentences:
+        for gram in model.ngrams(sentence)[: len(sentence) + 1]:
+            kind = {"<UNK>": "unk", "</s>": "eos"}.get(gram[-1], "word")
+            out[kind][0] += 1
+            out[kind][1] -= math.log2(model.prob(gram[-1], gram[:-1]))
+    return {kind: (count, bits) for kind, (count, bits) in out.items()}
+
+
+def _bits_hint(
+    where: str, kind: str, count: int, bits: float, want: tuple[int, float]
+) -> str | None:
+    """The hint for one kind of a reader's answer, or None when it matches ``want``."""
+    if count != want[0]:
+        if kind == "eos":
+            return (
+                f"{where}“eos”应有 {want[0]} 个，你的是 {count}。每句只计第一个 </s>（之后的补齐"
+                "几乎不费比特）；一元模型不补任何符号，没有句尾"
+            )
+        if kind == "unk":
+            return (
+                f"{where}“unk”应有 {want[0]} 个，你的是 {count}。不在 model.vocab 里的词读作 "
+                "<UNK>：它们就是生词"
+            )
+        return f"{where}“{kind}”应有 {want[0]} 个，你的是 {count}。检查句首补的 n−1 个 <s>"
+    if not math.isclose(bits, want[1], rel_tol=1e-9):
+        return (
+            f"{where}“{kind}”的比特总和应为 {want[1]:.4f}，你的是 {bits!r}。每个被预测的词花 "
+            "−log2 P(w | 前 n−1 个词) 比特"
+        )
+    return None
+
+
+def check_bits_by_kind(fn) -> None:
+    """``fn(model, sentences)`` splits the bits a fitted ``NGramLM`` spends on held-out sentences into
+    words, unknown words and sentence ends, counting one </s> per sentence (none for n = 1); compared
+    with the n-grams ``NGramLM.ngrams`` scores and, for bigrams, with ``NGramLM.perplexity``."""
+    from minillm.ngram import NGramLM
 
     def check():
-        for log2_probs in [[-1.0, -1.0], [-2.0] * 5, [-0.5, -3.0, -1.25], [0.0]]:
-            got, want = fn(list(log2_probs)), 2 ** (-sum(log2_probs) / len(log2_probs))
-            if not math.isclose(got, want, rel_tol=1e-12):
-                return f"log2 概率 {log2_probs} 的困惑度应为 {want:.6f}，你的结果是 {got!r}"
+        train = [list(s) for s in KN_CORPORA[0]]
+        for n, smoothing, kwargs in [
+            (2, "laplace", {}),
+            (3, "kneser_ney", {"discount": 0.75}),
+            (4, "lidstone", {"gamma": 0.1}),
+            (1, "lidstone", {"gamma": 0.01}),
+        ]:
+            model = NGramLM(n, smoothing=smoothing, **kwargs).fit(train)
+            want = _bits_reference(model, BITS_TEST)
+            got = fn(model, [list(s) for s in BITS_TEST])
+            if not isinstance(got, dict) or set(got) != set(BITS_KINDS):
+                return f"应返回以 {BITS_KINDS} 为键的字典（没有的类别记 (0, 0.0)），你的结果是 {got!r:.80}"
+            for kind in ("eos", "unk", "word"):
+                count, bits = got[kind]
+                hint = _bits_hint(f"{n} 元 {smoothing} 模型上", kind, count, bits, want[kind])
+                if hint:
+                    return hint
+            if n == 2:  # one </s> per sentence: the three kinds together are NLTK's perplexity
+                count, bits = sum(c for c, _ in got.values()), sum(b for _, b in got.values())
+                if not math.isclose(2 ** (bits / count), model.perplexity(BITS_TEST)):
+                    return "二元模型上三类合起来应当正好给出 model.perplexity 的结果"
         return None
 
-    run_check("练习 1 由对数概率求困惑度", check)
+    run_check("练习 1 比特花在哪里", check)
 
 
-def _nltk_kn(sentences, discount):
+def _nltk_kn(sentences, discount, order=3):
     from nltk.lm import KneserNeyInterpolated
     from nltk.lm.preprocessing import padded_everygram_pipeline
 
-    grams, vocab = padded_everygram_pipeline(2, sentences)
-    lm = KneserNeyInterpolated(2, discount=discount)
+    grams, vocab = padded_everygram_pipeline(order, sentences)
+    lm = KneserNeyInterpolated(order, discount=discount)
     lm.fit(grams, vocab)
     return lm
 
 
-def check_kn_bigram_prob(fn) -> None:
-    """``fn(sentences, word, prev, discount)`` is interpolated Kneser-Ney P(word | prev) of a bigram
-    model (each sentence padded with one <s> and one </s>), compared with nltk.lm's
-    ``KneserNeyInterpolated(2)``, whose lowest order is the continuation distribution alone."""
+def _padded_vocab(sentences) -> list[str]:
+    return sorted({w for s in sentences for w in s} | {"<s>", "</s>"})
+
+
+KN_HINT = (
+    "最高阶用原始计数 c(u v w)；中间一阶用接续计数 N1+(• v w)/N1+(• v •)，插值权重 "
+    "d·N1+(v •)/N1+(• v •) 里的 N1+(v •) 只数接续计数大于 0 的词；最低阶是 N1+(• w)/N1+(• •)；"
+    "上下文 u v 从未出现时直接用低一阶"
+)
+
+
+def check_kn_trigram_prob(fn) -> None:
+    """``fn(sentences, word, context, discount)`` is interpolated Kneser-Ney P(word | u v) of a trigram
+    model (two <s> and two </s> of padding), compared with nltk.lm's ``KneserNeyInterpolated(3)``
+    wherever nltk is right, and required to sum to 1 over the vocabulary in every context, the
+    sentence start (<s>, <s>) included, where nltk's probabilities sum to more than 1."""
 
     def check():
         cases = [
-            (KN_CORPORA[0], 0.75, [("francisco", "san"), ("cat", "a"), ("francisco", "the")]),
-            (KN_CORPORA[0], 0.75, [("i", "<s>"), ("</s>", "cat"), ("is", "francisco")]),
-            (KN_CORPORA[0], 0.1, [("cat", "the"), ("sun", "<s>")]),
-            (KN_CORPORA[1], 0.5, [("a", "b"), ("c", "c"), ("b", "<s>"), ("</s>", "a")]),
+            (KN_CORPORA[0], 0.75, [("i", "live"), ("san", "francisco"), ("the", "cat")]),
+            (KN_CORPORA[0], 0.1, [("in", "san"), ("cat", "san"), ("<s>", "a")]),
+            (KN_CORPORA[1], 0.5, [("a", "b"), ("c", "c"), ("b", "a"), ("<s>", "c")]),
         ]
-        for sentences, d, pairs in cases:
-            reference = _nltk_kn(sentences, d)
-            for word, prev in pairs:
-                got = fn([list(s) for s in sentences], word, prev, d)
-                want = reference.score(word, [prev])
-                if not isinstance(got, (int, float)) or not math.isclose(got, want, rel_tol=1e-9):
+        for sentences, d, contexts in cases:
+            reference, vocab = _nltk_kn(sentences, d), _padded_vocab(sentences)
+            for context in contexts:
+                for word in vocab:
+                    got = fn([list(s) for s in sentences], word, tuple(context), d)
+                    want = reference.score(word, list(context))
+                    if not isinstance(got, (int, float)) or not math.isclose(
+                        got, want, rel_tol=1e-9, abs_tol=1e-12
+                    ):
+                        return (
+                            f"d={d} 时 P_KN({word!r} | {' '.join(context)}) 应为 {want:.6f}，"
+                            f"你的结果是 {got!r}。{KN_HINT}"
+                        )
+            for context in [("<s>", "<s>"), *contexts]:
+                total = sum(fn([list(s) for s in sentences], w, context, d) for w in vocab)
+                if not math.isclose(total, 1.0, rel_tol=1e-9):
                     return (
-                        f"d={d} 时 P_KN({word!r} | {prev!r}) 应为 {want:.6f}，你的结果是 {got!r}。"
-                        "检查三处：折扣后的二元计数 max(c(v,w)−d, 0)/c(v)；插值权重 "
-                        "d·N1+(v•)/c(v)，N1+(v•) 是 v 之后出现过的不同词数；低阶分布用接续计数 "
-                        "N1+(•w)/N1+(••)，而不是普通的一元计数"
+                        f"d={d} 时上下文 {' '.join(context)} 之后所有词的概率之和应为 1，你的是 "
+                        f"{total:.6f}。中间一阶的插值权重要用 N1+(v •)：v 之后有接续计数的不同词数，"
+                        "而不是原始计数里 v 之后的不同词数（句首的第一个 <s> 之前没有词）"
                     )
         return None
 
-    run_check("练习 2 插值 Kneser-Ney 二元模型", check)
+    run_check("练习 2 插值 Kneser-Ney 三元模型", check)
 
 
 def check_lstm_param_count(fn) -> None:
@@ -225,15 +312,51 @@ def _greedy_path(env, Q):
     return path, total
 
 
+class _AlwaysTruncated:
+    """One state, one action: each dialogue is a single turn that pays 1, stays where it was and is
+    cut off by the time limit (truncated=True, terminated=False). After k dialogues with α = 1,
+    Q = 1 + γ + … + γ^(k-1) = (1 − γ^k)/(1 − γ); a loop that treats truncation as the end gets 1."""
+
+    def __init__(self, max_steps: int = 100):
+        from gymnasium import spaces
+
+        self.action_space, self.steps, self.max_steps = spaces.Discrete(1), 0, max_steps
+
+    def reset(self, *, seed=None, options=None):
+        import numpy as np
+
+        return np.zeros(1, dtype=np.int64), {}
+
+    def step(self, action):
+        import numpy as np
+
+        self.steps += 1
+        if self.steps > self.max_steps:
+            raise RuntimeError(
+                "环境已经返回 truncated=True，这一段应当结束了：done = terminated or truncated"
+            )
+        return np.zeros(1, dtype=np.int64), 1.0, False, True, {}
+
+
 def check_q_learning(fn) -> None:
     """``fn(env, episodes, gamma, alpha, epsilon, seed)`` trains tabular Q-learning and returns
     {state tuple: array of Q(s, ·)}; on the deterministic dialogue MDP, its greedy policy must reach
-    the optimal return and the values along the optimal path must equal value iteration's Q*."""
+    the optimal return and the values along the optimal path must equal value iteration's Q*; on an
+    environment whose every turn is truncated, Q must keep bootstrapping: (1 − γ^k)/(1 − γ)."""
     import numpy as np
 
     from minillm.rl import DialogueEnv, value_iteration
 
     def check():
+        for k, gamma in [(6, 0.5), (3, 0.9)]:
+            Q = fn(_AlwaysTruncated(), k, gamma, 1.0, 1.0, 0)
+            want, got = (1 - gamma**k) / (1 - gamma), float(np.asarray(Q.get((0,), [0.0]))[0])
+            if not math.isclose(got, want, rel_tol=1e-9):
+                return (
+                    f"每轮都被截断的环境上，{k} 段之后（γ={gamma}）Q 应为 (1 − γ^k)/(1 − γ) = "
+                    f"{want:.4f}，你的结果是 {got:.4f}。截断（truncated）只是时间到了，s' 仍有未来，"
+                    "要照常加上 γ·max Q(s',·)；只有 terminated 时才去掉"
+                )
         task = "order_enquiry"
         env = DialogueEnv(task=task, deterministic=True)
         s0 = tuple(env.reset(seed=0)[0].tolist())
