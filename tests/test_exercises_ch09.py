@@ -38,25 +38,42 @@ def _chinchilla_grid(C, E, A, B, alpha, beta):
     return best[1], best[2]
 
 
-def _shares(sizes, alpha):
-    total = sum(sizes.values())
-    weights = {k: (n / total) ** alpha for k, n in sizes.items()}
-    return {k: w / sum(weights.values()) for k, w in weights.items()}
+def _kv_bytes(B, L, T, n_head, n_kv, d_head, dtype, heads=None, size=None, validate=True):
+    """The cache size in bytes; the keywords switch in what a wrong answer does instead."""
+    if validate and (not 1 <= n_kv <= n_head or n_head % n_kv):
+        raise ValueError("n_kv must divide n_head")
+    size = torch.empty((), dtype=dtype).element_size() if size is None else size
+    return 2 * B * L * T * (n_kv if heads is None else heads(n_head, n_kv)) * d_head * size
+
+
+def _unimax(sizes, budget, max_epochs, redistribute=True):
+    """UniMax: smallest language first, each takes an even share of what is left, up to its cap."""
+    plan, left = {}, budget
+    order = sorted(sizes, key=sizes.get)
+    for i, language in enumerate(order):
+        share = left / (len(order) - i) if redistribute else budget / len(order)
+        plan[language] = min(share, max_epochs * sizes[language])
+        left -= plan[language]
+    return plan
 
 
 def _verdicts(capsys):
     return [line[0] for line in capsys.readouterr().out.splitlines()]
 
 
-def test_gpt_params(capsys):
+def test_kv_bytes(capsys):
     from minillm.exercises import ch09
 
-    ch09.check_gpt_params(
-        lambda v, t, layers, d: v * d + t * d + layers * (12 * d * d + 13 * d) + 2 * d
-    )
-    # the head counted as a second matrix, biases and LayerNorms forgotten
-    ch09.check_gpt_params(lambda v, t, layers, d: 2 * v * d + t * d + layers * 12 * d * d)
-    assert _verdicts(capsys) == ["✅", "❌"]
+    ch09.check_kv_bytes(_kv_bytes)
+    ch09.check_kv_bytes(lambda *a: _kv_bytes(*a, heads=lambda h, kv: h))  # query heads
+    ch09.check_kv_bytes(lambda *a: _kv_bytes(*a) // 2)  # the keys alone
+    ch09.check_kv_bytes(lambda *a: _kv_bytes(*a, size=4))  # always fp32
+    ch09.check_kv_bytes(lambda *a: _kv_bytes(*a, validate=False))
+    ch09.check_kv_bytes(lambda B, *a: _kv_bytes(1, *a))  # one sequence whatever B is
+    out = capsys.readouterr().out
+    assert [line[0] for line in out.splitlines()] == ["✅", "❌", "❌", "❌", "❌", "❌"]
+    for hint in ("n_kv 个键值头", "乘 2", "dtype", "ValueError", "B 个会话"):
+        assert hint in out
 
 
 def test_prefill(capsys):
@@ -84,10 +101,19 @@ def test_chinchilla_optimal(capsys):
     assert _verdicts(capsys) == ["✅", "✅", "❌", "❌"]
 
 
-def test_sampling_shares(capsys):
+def test_unimax(capsys):
     from minillm.exercises import ch09
 
-    ch09.check_sampling_shares(_shares)
-    # p_i^alpha without renormalising
-    ch09.check_sampling_shares(lambda sizes, alpha: {k: n**alpha for k, n in sizes.items()})
-    assert _verdicts(capsys) == ["✅", "❌"]
+    ch09.check_unimax(_unimax)
+    ch09.check_unimax(lambda sizes, budget, epochs: ch09.unimax_reference(sizes, budget, epochs))
+    ch09.check_unimax(lambda sizes, budget, epochs: _unimax(sizes, budget, epochs, False))
+    # an even split that ignores the caps, and shares proportional to the data
+    ch09.check_unimax(lambda sizes, budget, epochs: {k: budget / len(sizes) for k in sizes})
+    ch09.check_unimax(
+        lambda sizes, budget, epochs: {
+            k: budget * n / sum(sizes.values()) for k, n in sizes.items()
+        }
+    )
+    out = capsys.readouterr().out
+    assert [line[0] for line in out.splitlines()] == ["✅", "✅", "❌", "❌", "❌"]
+    assert "平分给其余语言" in out and "超过了" in out

@@ -1,8 +1,8 @@
 """Checks for the exercises of chapter 9 (附录：常见问题与解答).
 
-Each check compares the reader's function with a reference computed another way: the parameters of a
-real ``GPT``, the keys and values a library ``KVCache`` holds and the tokens of ``generate``, the
-closed-form compute-optimal model size, and a direct computation of the sampling shares.
+Each check compares the reader's function with a reference computed another way: the bytes a library
+``KVCache`` holds, the keys and values it holds and the tokens of ``generate``, the closed-form
+compute-optimal model size, and UniMax's allocation found by bisection on a water level.
 """
 
 from __future__ import annotations
@@ -14,27 +14,101 @@ import torch
 
 from minillm.exercises import run_check
 
-# Chinchilla's fitted loss L(N, D) = E + A / N^alpha + B / D^beta (Hoffmann et al. 2022, approach 3).
-CHINCHILLA = {"E": 1.69, "A": 406.4, "B": 410.7, "alpha": 0.34, "beta": 0.28}
+# Chinchilla's fitted loss L(N, D) = E + A / N^alpha + B / D^beta: approach 3 of Hoffmann et al. (2022)
+# refitted by Besiroglu et al. (2024), and the constants the 2022 paper printed.
+CHINCHILLA = {"E": 1.82, "A": 482.01, "B": 2085.43, "alpha": 0.3478, "beta": 0.3658}
+HOFFMANN = {"E": 1.69, "A": 406.4, "B": 410.7, "alpha": 0.34, "beta": 0.28}
 
 
-def check_gpt_params(fn) -> None:
-    """``fn(vocab_size, block_size, n_layer, n_embd)`` is the parameter count of minillm's GPT
-    (learned positions, biases, head tied to the token embedding), compared with ``num_parameters``."""
+def _cache_bytes(cache) -> int:
+    """Bytes of the keys and values a KVCache holds (the filled part of its buffers)."""
+    buffers = cache.keys + cache.values
+    return sum(b[:, :, : cache.length].numel() * b.element_size() for b in buffers)
+
+
+def _model_cache_bytes(B, L, T, n_head, d_head, dtype) -> int:
+    """What a real minillm GPT (n_kv = n_head) leaves in its KVCache after reading B × T tokens."""
     from minillm.models import GPT, GPTConfig
 
+    torch.manual_seed(0)
+    config = GPTConfig(
+        vocab_size=11, block_size=T, n_layer=L, n_head=n_head, n_embd=n_head * d_head
+    )
+    model = GPT(config).to(dtype).eval()
+    cache = model.new_cache(B)
+    with torch.no_grad():
+        model(torch.zeros(B, T, dtype=torch.long), cache=cache)
+    return _cache_bytes(cache)
+
+
+def _written_cache_bytes(B, L, T, n_kv, d_head, dtype) -> int:
+    """What a KVCache holds once every layer has taken (B, n_kv, T, d_head) keys and values: meta
+    tensors, so even a 2 GiB cache costs no memory."""
+    from minillm.attention import KVCache
+
+    cache = KVCache(L)
+    for layer in range(L):
+        k = torch.empty(B, n_kv, T, d_head, dtype=dtype, device="meta")
+        cache.update(layer, k, k)
+    return _cache_bytes(cache)
+
+
+def check_kv_bytes(fn) -> None:
+    """``fn(B, L, T, n_head, n_kv, d_head, dtype)`` is the size in bytes of the keys and values of B
+    sequences of T tokens, L layers, n_kv key/value heads of d_head numbers each, compared with what a
+    library KVCache holds: filled by a real GPT when n_kv = n_head, written directly otherwise. A
+    head count that does not divide n_head must raise ValueError."""
+
     def check():
-        for vocab, block, layers, width in [(65, 64, 4, 128), (2048, 384, 4, 192), (10, 8, 1, 4)]:
-            want = GPT(GPTConfig(vocab, block, layers, 1, width)).num_parameters()
-            got = fn(vocab, block, layers, width)
-            if got != want:
-                return (
-                    f"V={vocab}, T={block}, L={layers}, d={width} 时应为 {want:,}，你的结果是 "
-                    f"{got!r}（每层 12d²+13d；别忘了位置表、最后的 LayerNorm，输出层与词嵌入共享）"
-                )
+        model_cases = [
+            (3, 2, 5, 4, 8, torch.float32),
+            (1, 1, 3, 2, 4, torch.bfloat16),
+            (2, 3, 7, 1, 6, torch.float16),
+        ]
+        for B, L, T, n_head, d_head, dtype in model_cases:
+            want = _model_cache_bytes(B, L, T, n_head, d_head, dtype)
+            if (hint := _kv_hint(fn, want, B, L, T, n_head, n_head, d_head, dtype)) is not None:
+                return hint
+        written_cases = [
+            (1, 32, 4096, 32, 32, 128, torch.bfloat16),  # a 7B model with multi-head attention
+            (1, 32, 4096, 32, 8, 128, torch.bfloat16),  # the same with 8 key/value heads (GQA)
+            (8, 32, 4096, 32, 1, 128, torch.float16),  # one key/value head (MQA), 8 sequences
+            (4, 80, 8192, 64, 8, 128, torch.bfloat16),
+            (2, 2, 10, 6, 3, 16, torch.float32),
+        ]
+        for B, L, T, n_head, n_kv, d_head, dtype in written_cases:
+            want = _written_cache_bytes(B, L, T, n_kv, d_head, dtype)
+            if (hint := _kv_hint(fn, want, B, L, T, n_head, n_kv, d_head, dtype)) is not None:
+                return hint
+        for n_head, n_kv in ((32, 5), (8, 16), (8, 0)):
+            try:
+                fn(1, 2, 16, n_head, n_kv, 64, torch.float32)
+            except ValueError:
+                continue
+            return f"n_head={n_head}、n_kv={n_kv} 时应抛出 ValueError（n_kv 要在 1 到 n_head 之间且整除 n_head）"
         return None
 
-    run_check("练习 1 GPT 的参数量", check)
+    run_check("练习 1 KV 缓存要多少字节", check)
+
+
+def _kv_hint(fn, want, B, L, T, n_head, n_kv, d_head, dtype) -> str | None:
+    """None if ``fn`` gives ``want`` bytes for these sizes, else a hint naming the likely mistake."""
+    got = fn(B, L, T, n_head, n_kv, d_head, dtype)
+    if isinstance(got, (int, float)) and got == want:
+        return None
+    where = f"B={B}, L={L}, T={T}, n_head={n_head}, n_kv={n_kv}, d_head={d_head}, {dtype} 时"
+    if not isinstance(got, (int, float)):
+        return f"{where}应返回字节数（int），你的结果是 {got!r}"
+    size = torch.empty((), dtype=dtype).element_size()
+    if n_kv != n_head and got == want // n_kv * n_head:
+        return f"{where}应为 {want:,} 字节：缓存存的是 n_kv 个键值头，不是 n_head 个查询头"
+    if got * 2 == want:
+        return f"{where}应为 {want:,} 字节：键和值各存一份，别忘了乘 2"
+    if got * size == want or got == want // size * 4:
+        return f"{where}应为 {want:,} 字节：每个数的字节数由 dtype 决定（{dtype} 是 {size} 字节）"
+    if B > 1 and got * B == want:
+        return f"{where}应为 {want:,} 字节：B 个会话各有一份缓存"
+    return f"{where}应为 {want:,} 字节，你的结果是 {got:,}（2 · B · L · T · n_kv · d_head · 每个数的字节数）"
 
 
 def _prefill_models():
@@ -140,9 +214,10 @@ def check_chinchilla_optimal(fn) -> None:
     compared with the closed form N = G (C/6)^(β/(α+β)), G = (αA/(βB))^(1/(α+β)), D = C / 6N."""
 
     def check():
-        fitted = tuple(CHINCHILLA.values())
-        cases = [(C, fitted) for C in (1e18, 3.15e23, 5.76e23, 1e26)]
-        cases += [(6e20, (1.0, 100.0, 100.0, 0.5, 0.5)), (1e22, (2.0, 300.0, 50.0, 0.3, 0.4))]
+        refit, printed = tuple(CHINCHILLA.values()), tuple(HOFFMANN.values())
+        cases = [(C, refit) for C in (1e18, 3.15e23, 5.76e23, 1e26)]
+        cases += [(5.76e23, printed), (6e20, (1.0, 100.0, 100.0, 0.5, 0.5))]
+        cases += [(1e22, (2.0, 300.0, 50.0, 0.3, 0.4))]
         for C, constants in cases:
             got = fn(C, *constants)
             if not isinstance(got, tuple) or len(got) != 2:
@@ -162,26 +237,58 @@ def check_chinchilla_optimal(fn) -> None:
     run_check("练习 3 给定算力的最优模型大小", check)
 
 
-def check_sampling_shares(fn) -> None:
-    """``fn(sizes, alpha)`` maps each language to its share q_i = p_i^α / Σ_j p_j^α, where p_i is
-    its share of ``sizes`` (data per language), for any number of languages."""
+def unimax_reference(sizes: dict, budget: float, max_epochs: float) -> dict:
+    """Water filling: every language gets min(level, max_epochs × its size), the level found by
+    bisection so that the allocations add up to the budget (or every language gets its cap)."""
+    caps = {k: max_epochs * n for k, n in sizes.items()}
+    if sum(caps.values()) <= budget:
+        return caps
+    low, high = 0.0, float(budget)
+    for _ in range(200):
+        level = (low + high) / 2
+        if sum(min(level, cap) for cap in caps.values()) < budget:
+            low = level
+        else:
+            high = level
+    return {k: min(high, cap) for k, cap in caps.items()}
+
+
+def check_unimax(fn) -> None:
+    """``fn(sizes, budget, max_epochs)`` spreads a budget of tokens over languages as evenly as it
+    can without any language going over ``max_epochs`` passes through its data (UniMax), compared
+    with a water level found by bisection."""
 
     def check():
         rng = random.Random(0)
-        cases = [({"en": 98, "zh": 2}, 0.3), ({"en": 5, "zh": 5}, 0.7), ({"a": 1, "b": 0}, 0.5)]
+        cases = [
+            ({"英文": 1000, "中文": 100, "泰文": 10, "藏文": 1}, 400, 4),
+            ({"en": 90, "zh": 10}, 50, 1),  # zh is capped, en takes the rest
+            ({"en": 90, "zh": 10}, 50, 10),  # no cap binds: an even split
+            ({"a": 3, "b": 2, "c": 1}, 100, 2),  # the budget exceeds every cap
+            ({"only": 7}, 5, 1),
+            ({"a": 5, "b": 5, "c": 5}, 9, 1),
+        ]
         for _ in range(20):
-            languages = "abcdefg"[: rng.randint(1, 7)]
-            cases.append(({k: rng.randint(0, 1000) + 1 for k in languages}, rng.uniform(0.1, 1)))
-        for sizes, alpha in cases:
-            total = sum(sizes.values())
-            weights = {k: (n / total) ** alpha for k, n in sizes.items()}
-            want = {k: w / sum(weights.values()) for k, w in weights.items()}
-            got = fn(sizes, alpha)
+            sizes = {k: rng.randint(1, 1000) for k in "abcdefg"[: rng.randint(2, 7)]}
+            cases.append((sizes, rng.randint(1, 3000), rng.choice([1, 2, 4, 10])))
+        for sizes, budget, epochs in cases:
+            want = unimax_reference(sizes, budget, epochs)
+            got = fn(dict(sizes), budget, epochs)
+            where = f"sizes={sizes}、budget={budget}、max_epochs={epochs} 时"
             if not isinstance(got, dict) or set(got) != set(want):
-                return f"应返回以语言为键的 dict，键为 {sorted(want)}，你的结果是 {got!r}"
-            if any(abs(got[k] - want[k]) > 1e-9 for k in want):
-                shown = {k: round(v, 4) for k, v in want.items()}
-                return f"{sizes}、α={alpha} 时应为 {shown}（先换算成比例 p_i，再取 α 次方并归一化）"
+                return f"{where}应返回以语言为键的 dict，键为 {sorted(want)}，你的结果是 {got!r}"
+            if all(math.isclose(got[k], want[k], rel_tol=1e-6, abs_tol=1e-9) for k in want):
+                continue
+            shown = {k: round(v, 3) for k, v in want.items()}
+            over = [k for k in want if got[k] > epochs * sizes[k] * (1 + 1e-9)]
+            if over:
+                return f"{where}“{over[0]}”超过了 max_epochs × 数据量；应为 {shown}"
+            if sum(got.values()) < sum(want.values()) * (1 - 1e-6):
+                return (
+                    f"{where}应为 {shown}，你只分出了 {sum(got.values()):.3g}：被上限截住的语言"
+                    "省下的预算要平分给其余语言（从数据最少的语言开始处理）"
+                )
+            return f"{where}应为 {shown}（预算尽量平分，每种语言不超过 max_epochs × 数据量）"
         return None
 
-    run_check("练习 4 多语言的温度采样", check)
+    run_check("练习 4 给每种语言的重复轮数设上限", check)
