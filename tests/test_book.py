@@ -38,3 +38,18 @@ def test_language_search_glossary_and_bibliography(site):
         assert term in terms, f"{term} is not in the search index"
     assert "困惑度" in read(site, "book/glossary.html")
     assert "attention is all you need" in read(site, "book/references.html").lower()
+
+
+def test_page_chrome_is_chinese(site):
+    html = read(site, "notebooks/ch04_math.html")
+    for english in ["Search this book", '"Color mode"', "Launch on Colab", "Toggle hidden content"]:
+        assert english not in html, english
+    for chinese in [
+        "搜索本书",
+        "配色模式",
+        "在 Colab 上运行",
+        "展开或收起",
+        "打印为 PDF",
+        "显示参考解答",
+    ]:
+        assert chinese in html, chinese
