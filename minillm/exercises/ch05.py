@@ -5,50 +5,134 @@ from __future__ import annotations
 from minillm.exercises import run_check
 
 
-def check_shift_targets(fn) -> None:
-    """``fn(tgt)`` returns ``(tgt[:, :-1], tgt[:, 1:])``: decoder input and teacher-forcing target."""
+def check_smoothed_loss(fn) -> None:
+    """``fn(logits, targets, pad_id, eps)`` is the label-smoothed cross-entropy that skips padding,
+    compared with ``nn.CrossEntropyLoss(ignore_index=pad_id, label_smoothing=eps)``."""
     import torch
+    from torch import nn
 
-    def check():
-        tgt = torch.tensor([[1, 5, 6, 7, 2], [1, 8, 2, 0, 0]])
-        got = fn(tgt.clone())
-        if not isinstance(got, tuple) or len(got) != 2:
-            return "应返回一个二元组 (tgt_input, tgt_output)"
-        tgt_input, tgt_output = got
-        if not torch.equal(tgt_input, tgt[:, :-1]):
-            return f"tgt_input 应去掉最后一个位置（以 <|bos|> 开头），期望 {tgt[:, :-1].tolist()}，得到 {tgt_input.tolist()}"
-        if not torch.equal(tgt_output, tgt[:, 1:]):
-            return f"tgt_output 应去掉第一个位置（<|bos|>），期望 {tgt[:, 1:].tolist()}，得到 {tgt_output.tolist()}"
-        return None
-
-    run_check("练习 1 教师强制的目标移位", check)
-
-
-def check_token_accuracy(fn) -> None:
-    """``fn(logits, targets, pad_id)`` is the share of non-pad positions whose argmax is the target."""
-    import torch
-
-    def check():
+    def cases():
         g = torch.Generator().manual_seed(0)
-        for pad_id in (0, 2):
-            logits = torch.randn(3, 5, 7, generator=g)
-            targets = logits.argmax(-1)
-            targets[0, 1] = (targets[0, 1] + 1) % 7  # one wrong prediction
-            targets[1, 3:] = pad_id  # padding, whatever the prediction there
-            targets[2, 4] = pad_id
-            keep = targets != pad_id
-            want = ((logits.argmax(-1) == targets) & keep).sum().item() / keep.sum().item()
-            got = fn(logits.clone(), targets.clone(), pad_id)
-            if isinstance(got, torch.Tensor):
-                got = got.item()
-            if not isinstance(got, float) or abs(got - want) > 1e-9:
+        for batch, time, vocab, pad_id, eps in [
+            (2, 5, 7, 0, 0.1),
+            (3, 4, 6, 3, 0.2),  # the padding id sits in the middle of the vocabulary
+            (2, 3, 5, 4, 0.0),  # no smoothing: plain cross-entropy without padding
+            (1, 1, 2, 1, 0.5),  # one real position, two words
+            (2, 4, 9, 0, 1.0),  # all of the mass spread evenly
+        ]:
+            logits = torch.randn(batch, time, vocab, generator=g) * 3
+            targets = torch.randint(0, vocab, (batch, time), generator=g)
+            targets[targets == pad_id] = (pad_id + 1) % vocab
+            if time > 1:
+                targets[-1, time // 2 :] = pad_id  # padding at the end of the last row
+            targets[0, -1] = pad_id if batch > 1 else targets[0, -1]
+            yield logits, targets, pad_id, eps
+
+    def check():
+        for logits, targets, pad_id, eps in cases():
+            criterion = nn.CrossEntropyLoss(ignore_index=pad_id, label_smoothing=eps)
+            want = criterion(logits.reshape(-1, logits.size(-1)), targets.reshape(-1))
+            got = fn(logits.clone(), targets.clone(), pad_id, eps)
+            if not isinstance(got, torch.Tensor) or got.dim() != 0:
+                return f"应返回一个标量张量（0 维），得到 {got!r}"
+            if not torch.allclose(got, want, atol=1e-5):
                 return (
-                    f"pad_id={pad_id} 时应为 {want:.4f}（只在目标不是填充的位置上统计），"
-                    f"你的结果是 {got!r}"
+                    f"形状 {tuple(logits.shape)}、pad_id={pad_id}、ε={eps} 时应为 {want.item():.5f}，"
+                    f"你的结果是 {got.item():.5f}（每个非填充位置：(1−ε)·(−log p_y) + ε·(所有 V 个词的"
+                    "−log p 的平均)；再对非填充位置取平均，填充位置两项都不计）"
                 )
         return None
 
-    run_check("练习 2 不计填充的词元准确率", check)
+    run_check("练习 1 带填充的标签平滑损失", check)
+
+
+def _tiny_seq2seq():
+    """A small random Seq2SeqTransformer (12 words, eval mode) whose greedy outputs vary from row to
+    row and step to step, for the checks; the global random state is left as it was."""
+    import torch
+
+    from minillm.models.seq2seq import Seq2SeqTransformer
+
+    with torch.random.fork_rng():
+        torch.manual_seed(0)
+        model = Seq2SeqTransformer(12, d_model=32, nhead=2, num_layers=1, dropout=0.0).eval()
+        with torch.no_grad():
+            model.fc.weight.normal_(0.0, 1.0)  # sharp, varied choices instead of one word always
+            model.fc.bias.zero_()
+    return model
+
+
+class _DecodeRecorder:
+    """Wraps a Seq2SeqTransformer and records the batch size of every ``decode`` call."""
+
+    def __init__(self, model):
+        self.model, self.rows = model, []
+
+    def encode(self, *args, **kwargs):
+        return self.model.encode(*args, **kwargs)
+
+    def decode(self, tgt, *args, **kwargs):
+        self.rows.append(tgt.size(0))
+        return self.model.decode(tgt, *args, **kwargs)
+
+    def __getattr__(self, name):  # eval(), parameters(), ... go to the model
+        return getattr(self.model, name)
+
+
+def check_greedy_active(fn) -> None:
+    """``fn(model, src, src_mask, max_len, bos_id, eos_id)`` decodes greedily like
+    ``minillm.models.seq2seq.greedy_decode`` (same shape, same ids) but sends only the rows that
+    have not yet written ``eos_id`` through the decoder: step t decodes exactly those rows."""
+    import torch
+
+    from minillm.models.seq2seq import create_src_mask, greedy_decode
+
+    pad_id, bos_id = 0, 1
+    model = _tiny_seq2seq()
+    g = torch.Generator().manual_seed(1)
+    src = torch.randint(3, 12, (5, 7), generator=g)
+    src[1, 4:], src[3, 2:] = pad_id, pad_id
+    mask = create_src_mask(src, pad_id)
+
+    def active_rows(ids, eos_id):
+        """How many rows are still unfinished before each step of the reference output."""
+        ended = ids[:, 1:] == eos_id
+        return [int((~ended[:, :t].any(1)).sum()) for t in range(ended.size(1))]
+
+    def check():
+        cases = [
+            (src, mask, 8, 2),  # two rows end (at steps 2 and 7), three never do
+            (src, mask, 8, 4),  # four rows end at step 1, the first at step 3: stop after 3 steps
+            (src[1:], mask[1:], 8, 4),  # every row ends at step 1
+            (src[:1], mask[:1], 1, 2),  # one row, one step
+            (src[2:4], mask[2:4], 5, 7),  # one row ends at step 2, the other goes on
+        ]
+        for s, m, max_len, eos_id in cases:
+            want = greedy_decode(model, s, m, max_len, bos_id, eos_id)
+            recorder = _DecodeRecorder(model)
+            with torch.no_grad():
+                got = fn(recorder, s.clone(), m.clone(), max_len, bos_id, eos_id)
+            where = f"批次 {len(s)} 条、max_len={max_len}、eos_id={eos_id} 时"
+            if not isinstance(got, torch.Tensor) or got.shape != want.shape:
+                shape = tuple(got.shape) if isinstance(got, torch.Tensor) else type(got).__name__
+                return (
+                    f"{where}形状应为 {tuple(want.shape)}，得到 {shape}（结果含开头的 <|bos|>；"
+                    "所有序列都写出 eos_id 后立刻停下，否则最多生成 max_len 个词元）"
+                )
+            if not torch.equal(got.cpu(), want):
+                return (
+                    f"{where}应为 {want.tolist()}，得到 {got.tolist()}"
+                    "（每步取最后一个位置的 argmax；已经结束的序列之后只补 eos_id）"
+                )
+            if recorder.rows != active_rows(want, eos_id):
+                return (
+                    f"{where}每一步送进 decode 的行数应为 {active_rows(want, eos_id)}，"
+                    f"你的是 {recorder.rows}（已经写出 eos_id 的序列不再送进解码器，"
+                    "encode 只调用一次）"
+                )
+        return None
+
+    run_check("练习 2 只解码还没结束的序列", check)
 
 
 def check_corpus_bleu(fn) -> None:
@@ -136,17 +220,65 @@ def check_slot_prf(fn) -> None:
     run_check("练习 4 槽位的精确率、召回率与 F1", check)
 
 
-def check_find_order_id(fn) -> None:
-    """``fn(text)`` is the first 10-digit number that is not part of a longer one, else None."""
-    from minillm.chat import extract_facts
+def check_free_running_accuracy(fn) -> bool:
+    """``fn(model, src, tgt, pad_id, bos_id, eos_id)`` is the token accuracy of greedy decoding,
+    position by position against ``tgt[:, 1:]`` over its non-padding positions; the reference decodes
+    with ``greedy_decode`` and compares on its own. The references follow the model except for one
+    word, so teacher forcing would get almost every position right and free running would not."""
+    import torch
+
+    from minillm.models.seq2seq import create_src_mask, greedy_decode
+
+    pad_id, bos_id, eos_id = 0, 1, 2
+    model = _tiny_seq2seq()
+    g = torch.Generator().manual_seed(2)
+    src = torch.randint(3, 12, (6, 6), generator=g)
+    src[2, 3:] = pad_id
+    mask = create_src_mask(src, pad_id)
+
+    def reference(s, tgt):
+        out = greedy_decode(model, s, create_src_mask(s, pad_id), tgt.size(1) - 1, bos_id, eos_id)
+        hits = total = 0
+        for pred, ref in zip(out[:, 1:].tolist(), tgt[:, 1:].tolist()):
+            for i, word in enumerate(ref):
+                if word != pad_id:
+                    total += 1
+                    hits += i < len(pred) and pred[i] == word
+        return hits / total
+
+    @torch.no_grad()
+    def targets(rows, changes, lengths):
+        """Row i: the model's greedy words, except word changes[i], which is replaced; after it the
+        words the model picks given that changed prefix; then <|end|> and padding."""
+        out = []
+        for i, k, n in zip(rows, changes, lengths):
+            memory = model.encode(src[i : i + 1], mask[i : i + 1])
+            ys = [bos_id]
+            for t in range(n):
+                best = model.decode(torch.tensor([ys]), memory, mask[i : i + 1])[0, -1].argmax()
+                ys.append(3 + (int(best) + 4) % 9 if t == k else int(best))
+            out.append([*ys, eos_id])
+        width = max(map(len, out))
+        return src[rows], torch.tensor([r + [pad_id] * (width - len(r)) for r in out])
 
     def check():
-        cases = ["订单号3729104856", "单号：3729104856，谢谢", "电话13812345678", "123456789",
-                 "37291048560", "a3729104856b", "两个 1111111111 和 2222222222", "没有"]  # fmt: skip
-        for text in cases:
-            want, got = extract_facts(text).get("订单号"), fn(text)
-            if got != want:
-                return f"find_order_id({text!r}) 应为 {want!r}，你的结果是 {got!r}（10 位数字，前后不能紧挨着别的数字）"
+        cases = [
+            targets([0, 1, 2, 3], [1, 0, 3, 2], [6, 4, 5, 3]),  # padded rows of different lengths
+            targets([4], [0], [1]),  # one word, and it is wrong
+            targets([0, 1, 2, 3, 4, 5], [9, 2, 9, 0, 9, 1], [4, 4, 4, 4, 4, 4]),  # 9: no change
+        ]
+        for s, tgt in cases:
+            want = reference(s, tgt)
+            with torch.no_grad():
+                got = fn(model, s.clone(), tgt.clone(), pad_id, bos_id, eos_id)
+            if isinstance(got, torch.Tensor):
+                got = got.item()
+            if not isinstance(got, float) or abs(got - want) > 1e-6:
+                return (
+                    f"批次 {len(s)} 条、tgt 形状 {tuple(tgt.shape)} 时应为 {want:.4f}，得到 {got!r}"
+                    "（用贪心解码自己生成前文，最多生成 tgt 长度 − 1 个词元，与 tgt[:, 1:] 逐位置比较，"
+                    "只数参考不是填充的位置；生成得短了，缺的位置算错）"
+                )
         return None
 
-    run_check("练习 5 提取订单号", check)
+    return run_check("练习 5 暴露偏差：自由生成时的词元准确率", check)
