@@ -63,7 +63,8 @@ def test_grading_a_class_with_nbval(tmp_path):
     solutions = classroom.answers(reference)
     student = classroom.strip(reference)
     hand_in = tmp_path / "hand-in"
-    wrong = [*solutions[:2], "    return length**alpha\n"]  # forgot the (5 + |Y|) / 6
+    assert len(solutions) == 5
+    wrong = [*solutions[:4], "    return 1.0\n"]  # the last exercise (length-penalty crossover) not solved
     alice, bob = classroom.fill(student, solutions), classroom.fill(student, wrong)
     for name, nb in [("alice", alice), ("bob", bob), ("carol", student)]:
         classroom.write_notebook(nb, hand_in / name / chapter.name)
@@ -103,4 +104,4 @@ def test_grading_a_class_with_nbval(tmp_path):
             failed[
                 next(n for n in failed if n in case.get("classname", "") + case.get("name"))
             ] += 1
-    assert failed == {"alice": 0, "bob": 1, "carol": 3}
+    assert failed == {"alice": 0, "bob": 1, "carol": 5}
