@@ -64,7 +64,8 @@ def test_grading_a_class_with_nbval(tmp_path):
     student = classroom.strip(reference)
     hand_in = tmp_path / "hand-in"
     assert len(solutions) == 5
-    wrong = [*solutions[:4], "    return 1.0\n"]  # the last exercise (length-penalty crossover) not solved
+    # the last exercise (length-penalty crossover) not solved
+    wrong = [*solutions[:4], "    return 1.0\n"]
     alice, bob = classroom.fill(student, solutions), classroom.fill(student, wrong)
     for name, nb in [("alice", alice), ("bob", bob), ("carol", student)]:
         classroom.write_notebook(nb, hand_in / name / chapter.name)
