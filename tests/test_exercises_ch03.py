@@ -2,93 +2,188 @@
 
 from __future__ import annotations
 
-from collections import Counter
+import math
 
 import numpy as np
+import pytest
 import torch
 
 from minillm.exercises import ch03
+
+# a small Chinese text for the BPE check (the notebook uses 20,000 characters of Tang poems)
+POEMS = "床前看月光，疑是地上霜。举头望山月，低头思故乡。\n春眠不觉晓，处处闻啼鸟。夜来风雨声，花落知多少。\n"
+TEXT = POEMS * 3 + "明月几时有，把酒问青天。明月照高楼，流光正徘徊。\n" * 2
 
 
 def _verdicts(capsys) -> list[str]:
     return [line[0] for line in capsys.readouterr().out.splitlines()]
 
 
-def _train_bpe(text, n_merges, tie=max):
-    ids, merges = list(text.encode("utf-8")), {}
-    for new_id in range(256, 256 + n_merges):
-        counts = Counter(zip(ids, ids[1:]))
-        if not counts:
+def _hints(capsys) -> list[str]:
+    return capsys.readouterr().out.splitlines()
+
+
+def _merge(ids, pair, new_id):
+    out, i = [], 0
+    while i < len(ids):
+        if i + 1 < len(ids) and (ids[i], ids[i + 1]) == pair:
+            out.append(new_id)
+            i += 2
+        else:
+            out.append(ids[i])
+            i += 1
+    return out
+
+
+def _merge_step(chunks, freqs, counts, where, pair, new_id, weigh=True, unindex=True):
+    for i in list(where[pair]):
+        old = chunks[i]
+        new = _merge(old, pair, new_id)
+        f = freqs[i] if weigh else 1
+        for p in zip(old, old[1:]):
+            counts[p] -= f
+            if unindex:
+                where[p].discard(i)
+        for p in zip(new, new[1:]):
+            counts[p] += f
+            where.setdefault(p, set()).add(i)
+        chunks[i] = new
+
+
+def test_merge_step_check(capsys):
+    ch03.check_merge_step(_merge_step, text=TEXT)
+
+    def recounts_everything(chunks, freqs, counts, where, pair, new_id):  # correct, not incremental
+        for i in range(len(chunks)):
+            chunks[i] = _merge(chunks[i], pair, new_id)
+        counts.clear()
+        where.clear()
+        for i in range(len(chunks)):
+            for p in zip(chunks[i], chunks[i][1:]):
+                counts[p] += freqs[i]
+                where.setdefault(p, set()).add(i)
+
+    def only_the_pair(chunks, freqs, counts, where, pair, new_id):  # forgets the neighbours
+        for i in list(where.pop(pair)):
+            chunks[i] = _merge(chunks[i], pair, new_id)
+        counts[pair] = 0
+
+    ch03.check_merge_step(recounts_everything, text=TEXT)
+    ch03.check_merge_step(only_the_pair, text=TEXT)
+    ch03.check_merge_step(lambda *a: _merge_step(*a, weigh=False), text=TEXT)
+    ch03.check_merge_step(lambda *a: _merge_step(*a, unindex=False), text=TEXT)
+    lines = _hints(capsys)
+    assert [line[0] for line in lines] == ["✅", "❌", "❌", "❌", "❌"]
+    assert "where[pair]" in lines[1] and "频率" in lines[3] and "索引" in lines[4]
+
+
+def _no_repeat(input_ids, scores, n):
+    out = scores.clone()
+    t = input_ids.size(1)
+    for row, ids in enumerate(input_ids.tolist()):
+        if t < n:
+            continue
+        prefix = ids[t - n + 1 :]
+        for i in range(t - n + 1):
+            if ids[i : i + n - 1] == prefix:
+                out[row, ids[i + n - 1]] = float("-inf")
+    return out
+
+
+def test_no_repeat_ngram_check(capsys):
+    ch03.check_no_repeat_ngram(_no_repeat)
+
+    def last_occurrence_only(input_ids, scores, n):
+        out, t = scores.clone(), input_ids.size(1)
+        for row, ids in enumerate(input_ids.tolist()):
+            prefix = ids[t - n + 1 :] if n > 1 else []
+            for i in reversed(range(t - n + 1)):
+                if ids[i : i + n - 1] == prefix:
+                    out[row, ids[i + n - 1]] = float("-inf")
+                    break
+        return out
+
+    def ngram_of_n(input_ids, scores, n):  # matches the last n tokens instead of n − 1
+        return _no_repeat(input_ids, scores, n + 1)
+
+    def repetition_penalty(input_ids, scores, n):  # the chapter's RepetitionPenalty: a shortcut
+        from minillm.generation.processors import RepetitionPenalty
+
+        return RepetitionPenalty(1e9)(input_ids, scores.clone())
+
+    ch03.check_no_repeat_ngram(last_occurrence_only)
+    ch03.check_no_repeat_ngram(ngram_of_n)
+    ch03.check_no_repeat_ngram(repetition_penalty)
+    assert _verdicts(capsys) == ["✅", "❌", "❌", "❌"]
+
+
+def _beam(table, width, max_len, alpha, shrink=True, finish_at_limit=False):
+    live, finished = [((), 0.0)], []
+    for _ in range(max_len):
+        if not live or len(finished) >= width:
             break
-        pair = tie(counts, key=lambda p: (counts[p], p) if tie is max else (-counts[p], p))
-        merges[pair] = new_id
-        out, i = [], 0
-        while i < len(ids):
-            if i + 1 < len(ids) and (ids[i], ids[i + 1]) == pair:
-                out.append(new_id)
-                i += 2
-            else:
-                out.append(ids[i])
-                i += 1
-        ids = out
-    return merges
+        candidates = [
+            ((*seq, token), logp + math.log(p))
+            for seq, logp in live
+            for token, p in table[seq[-1] if seq else "<s>"].items()
+        ]
+        candidates.sort(key=lambda c: -c[1])
+        kept = candidates[: width - len(finished)] if shrink else candidates[:width]
+        finished += [c for c in kept if c[0][-1] == "</s>"]
+        live = [c for c in kept if c[0][-1] != "</s>"]
+        if not shrink:
+            live = [c for c in candidates if c[0][-1] != "</s>"][:width]
+    if finish_at_limit:
+        finished += live
+    return sorted([(s, lp / len(s) ** alpha) for s, lp in finished], key=lambda item: -item[1])
 
 
-def test_train_bpe_check(capsys):
-    ch03.check_train_bpe(_train_bpe)
-    ch03.check_train_bpe(lambda text, k: _train_bpe(text, k, tie=min))  # ties to the smallest pair
-    ch03.check_train_bpe(lambda text, k: dict(list(_train_bpe(text, k + 1).items())[1:]))
-    assert _verdicts(capsys) == ["✅", "❌", "❌"]
+class _TableStepper:
+    def __init__(self, table, vocab):
+        self.table, self.vocab = table, vocab
+
+    def start(self, input_ids, attention_mask):
+        self.last = input_ids[:, -1]
+        return self.scores()
+
+    def advance(self, next_tokens):
+        self.last = next_tokens
+        return self.scores()
+
+    def reorder(self, index):
+        self.last = self.last[index]
+
+    def scores(self):
+        rows = [[self.table.get(self.vocab[i], {}).get(w, 1e-30) for w in self.vocab]
+                for i in self.last.tolist()]  # fmt: skip
+        return torch.tensor(rows).log()
 
 
-def _top_p(logits, p):
-    sorted_logits, order = logits.sort(descending=True, dim=-1)
-    probs = sorted_logits.softmax(-1)
-    drop = probs.cumsum(-1) - probs >= p  # the mass before a token already reaches p
-    return logits.masked_fill(drop.scatter(-1, order, drop), float("-inf"))
+def _library_beam(table, width, max_len, alpha):  # the chapter's beam_search: HF's bookkeeping
+    from minillm.generation import GenerationConfig, beam_search
+
+    vocab = ["我", "想", "退货", "</s>", "<s>"]
+    config = GenerationConfig(max_new_tokens=max_len, num_beams=width, num_return_sequences=width,
+                              length_penalty=alpha, eos_token_id=3, early_stopping="never")  # fmt: skip
+    result = beam_search(_TableStepper(table, vocab), torch.tensor([4]), config)
+    return [
+        (tuple(vocab[i] for i in s[1:].tolist()), v)
+        for s, v in zip(result.sequences, result.scores)
+    ]
 
 
-def test_top_p_check(capsys):
-    ch03.check_top_p_filter(_top_p)
-
-    def on_scores(logits, p):  # sums scores instead of probabilities
-        s, order = logits.sort(descending=True, dim=-1)
-        drop = s.cumsum(-1) - s >= p
-        return logits.masked_fill(drop.scatter(-1, order, drop), float("-inf"))
-
-    def one_short(logits, p):  # the set whose mass stays below p
-        s, order = logits.sort(descending=True, dim=-1)
-        drop = s.softmax(-1).cumsum(-1) >= p
-        drop[..., 0] = False
-        return logits.masked_fill(drop.scatter(-1, order, drop), float("-inf"))
-
-    ch03.check_top_p_filter(on_scores)
-    ch03.check_top_p_filter(one_short)
-    assert _verdicts(capsys) == ["✅", "❌", "❌"]
-
-
-def _beam_step(scores, log_probs, width):
-    total = (scores[:, None] + log_probs).reshape(-1)
-    best, index = total.topk(width)
-    return best, index // log_probs.size(1), index % log_probs.size(1)
-
-
-def test_beam_step_check(capsys):
-    ch03.check_beam_step(_beam_step)
-
-    def per_beam(scores, log_probs, width):  # the best token of each beam, not the best overall
-        best, tokens = (scores[:, None] + log_probs).max(-1)
-        order = best.argsort(descending=True)[:width]
-        return best[order], order, tokens[order]
-
-    def forgets_history(scores, log_probs, width):  # ranks by this step's log-probability alone
-        _, index = log_probs.reshape(-1).topk(width)
-        parents, tokens = index // log_probs.size(1), index % log_probs.size(1)
-        return scores[parents] + log_probs[parents, tokens], parents, tokens
-
-    ch03.check_beam_step(per_beam)
-    ch03.check_beam_step(forgets_history)
-    assert _verdicts(capsys) == ["✅", "❌", "❌"]
+def test_beam_search_check(capsys):
+    ch03.check_beam_search(_beam)
+    ch03.check_beam_search(lambda *a: _beam(*a, shrink=False))  # the beam never shrinks
+    ch03.check_beam_search(lambda *a: _beam(*a, finish_at_limit=True))  # unfinished count too
+    ch03.check_beam_search(lambda t, w, m, a: _beam(t, w, m, 0.0))  # no length penalty
+    ch03.check_beam_search(
+        lambda t, w, m, a: [
+            (s, lp * len(s) ** a / (len(s) - 1) ** a) for s, lp in _beam(t, w, m, a)
+        ]
+    )  # the length without </s>
+    ch03.check_beam_search(_library_beam)
+    assert _verdicts(capsys) == ["✅", "❌", "❌", "❌", "❌", "❌"]
 
 
 def _grad(theta, episode, gamma, use_return=True, with_probs=True):
@@ -113,6 +208,34 @@ def test_reinforce_grad_check(capsys):
     assert _verdicts(capsys) == ["✅", "❌", "❌"]
 
 
-def test_checks_report_a_crash_as_a_failure(capsys):
-    ch03.check_beam_step(lambda *args: torch.tensor(1) / "x")
+def _sop(docs, generator, threshold=0.5, draw_per_doc=False):
+    pairs = []
+    for sentences in docs:
+        swap = torch.rand(1, generator=generator).item() < threshold if draw_per_doc else None
+        for a, b in zip(sentences, sentences[1:]):
+            if not draw_per_doc:
+                swap = torch.rand(1, generator=generator).item() < threshold
+            pairs.append((b, a, 0) if swap else (a, b, 1))
+    return pairs
+
+
+def test_sop_pairs_check(capsys):
+    ch03.check_sop_pairs(_sop)
+    ch03.check_sop_pairs(lambda d, g: [(a, b, 1 - y) for a, b, y in _sop(d, g)])  # labels flipped
+    ch03.check_sop_pairs(lambda d, g: _sop(d, g, draw_per_doc=True))  # one draw per document
+
+    def nsp_style(docs, generator):  # the chapter's NSP: a random sentence from elsewhere
+        from minillm.models.bert import make_nsp_pairs
+
+        return make_nsp_pairs(docs, generator=generator)
+
+    ch03.check_sop_pairs(nsp_style)
+    assert _verdicts(capsys) == ["✅", "❌", "❌", "❌"]
+
+
+@pytest.mark.parametrize(
+    "check", [ch03.check_no_repeat_ngram, ch03.check_beam_search, ch03.check_sop_pairs]
+)
+def test_checks_report_a_crash_as_a_failure(check, capsys):
+    check(lambda *args: torch.tensor(1) / "x")
     assert _verdicts(capsys) == ["❌"]

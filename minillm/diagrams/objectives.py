@@ -96,8 +96,9 @@ def _chat_tokens(text: str) -> tuple[list[str], list[bool]]:
     return [tok.decode([i]) for i in ids], assistant_mask(ids, tok)
 
 
-def _short(token: str) -> str:
-    return token.strip("<|>") if token.startswith("<|") else token
+def _text_width(text: str) -> float:
+    """Inches a token's text needs at fontsize 8 (CJK characters are about twice as wide)."""
+    return sum(0.13 if ord(ch) > 0x2E7F else 0.068 for ch in text) + 0.16
 
 
 def sft_mask(
@@ -110,21 +111,24 @@ def sft_mask(
     for t in tokens:  # who wrote each token: the role opened by the last role marker
         role = ROLE_OF.get(t, role)
         roles.append(role)
-    n, step, x0 = len(tokens), 0.62, 1.5
-    fig, ax = canvas(x0 + n * step + 0.3, 3.7)
+    n, x0, gap = len(tokens), 1.5, 0.06
+    labels = [tokens[t + 1] if scored[t + 1] else "-100" for t in range(n - 1)] + [""]
+    widths = [max(0.5, _text_width(tokens[t]), _text_width(labels[t])) for t in range(n)]
+    lefts = [x0 + sum(widths[:t]) + gap * t for t in range(n)]
+    xs = [left + w / 2 for left, w in zip(lefts, widths)]
+    total = lefts[-1] + widths[-1] - x0
+    fig, ax = canvas(x0 + total + 0.3, 3.7)
     colors = {"system": "purple", "user": "blue", "assistant": "orange"}
     label(ax, 0.75, 2.55, "词元 $x_t$", fontsize=10)
     label(ax, 0.75, 1.35, "标签 $y_t=x_{t+1}$", fontsize=10)
     for t in range(n):
-        x = x0 + (t + 0.5) * step
-        box(ax, x, 2.55, step - 0.06, 0.55, _short(tokens[t]), color=colors[roles[t]], fontsize=8,
+        box(ax, xs[t], 2.55, widths[t], 0.55, tokens[t], color=colors[roles[t]], fontsize=8,
             rounded=False)  # fmt: skip
         if t == n - 1:
             break  # the last token is only ever a label
-        arrow(ax, (x + step, 2.27), (x, 1.63), color="gray")  # label t is token t + 1
-        keep = scored[t + 1]
-        box(ax, x, 1.35, step - 0.06, 0.55, _short(tokens[t + 1]) if keep else "-100",
-            color="green" if keep else "gray", fontsize=8, rounded=False)  # fmt: skip
+        arrow(ax, (xs[t + 1], 2.27), (xs[t], 1.63), color="gray")  # label t is token t + 1
+        box(ax, xs[t], 1.35, widths[t], 0.55, labels[t], fontsize=8, rounded=False,
+            color="green" if scored[t + 1] else "gray")  # fmt: skip
     entries = [("purple", "系统提示"), ("blue", "用户"), ("orange", "助手"),
                ("green", "计入损失"), ("gray", "不计损失（标签 -100）")]  # fmt: skip
     x = 0.4
@@ -132,6 +136,72 @@ def sft_mask(
         box(ax, x, 0.4, 0.28, 0.25, "", color=color, rounded=False)
         label(ax, x + 0.22, 0.4, name, fontsize=9, ha="left")
         x += 0.75 + 0.17 * len(name)
-    label(ax, x0 + n * step / 2, 3.35, "每个位置预测下一个词元：只有助手写的词元（含它的结束标记）计入损失",
+    label(ax, x0 + total / 2, 3.35, "每个位置预测下一个词元：只有助手写的词元（含它的结束标记）计入损失",
           fontsize=10)  # fmt: skip
+    show(fig)
+
+
+def _layer_stack(ax, x, top_y, n_layers, width, prefix: bool) -> list:
+    """Frozen Transformer layers drawn bottom-up from ``top_y`` down; with ``prefix`` each layer's
+    attention gets k trainable key and value vectors in front of its own. Returns the layer boxes."""
+    boxes = []
+    for i in range(n_layers):
+        y = top_y - i * 0.95
+        name = "第 L 层（冻结）" if i == 0 else f"第 {n_layers - i} 层（冻结）"
+        layer = box(ax, x + (0.5 if prefix else 0), y, width - (1.0 if prefix else 0), 0.55,
+                    name, color="gray", fontsize=9)  # fmt: skip
+        if prefix:
+            left = layer.left[0]
+            box(ax, left - 0.52, y + 0.13, 0.82, 0.26, "K：k 个", color="orange", fontsize=8,
+                rounded=False)  # fmt: skip
+            box(ax, left - 0.52, y - 0.15, 0.82, 0.26, "V：k 个", color="orange", fontsize=8,
+                rounded=False)  # fmt: skip
+            arrow(ax, (left - 0.1, y), (left + 0.02, y), color="orange")
+        if boxes:  # an arrow up into the layer drawn before (the one above)
+            above = boxes[-1]
+            dotted = i == 1  # between layer 2 and layer L sit the layers not drawn
+            ax.plot([layer.x, layer.x], [layer.top[1] + 0.02, above.bottom[1] - 0.02],
+                    color="#666666", linestyle=":" if dotted else "-", linewidth=1.4)  # fmt: skip
+            if dotted:
+                label(ax, layer.x + 0.25, (layer.top[1] + above.bottom[1]) / 2, "…", fontsize=11)
+        boxes.append(layer)
+    return boxes
+
+
+def prompt_tuning() -> None:
+    """Where the trainable vectors enter a frozen model: a soft prompt (prompt tuning) is k vectors
+    in front of the input embeddings, trained alone (k·d numbers); prefix tuning puts k trainable
+    key and value vectors in front of every layer's own, so 2·k·d numbers per layer."""
+    fig, ax = canvas(10.6, 5.3)
+    panels = [
+        (0.35, "软提示（prompt tuning）", False, "只训练输入层的 k 个向量：k·d 个数"),
+        (
+            5.55,
+            "前缀微调（prefix tuning）",
+            True,
+            "每层注意力的键、值前各接 k 个向量：每层 2·k·d 个数",
+        ),
+    ]
+    for x0, title, prefix, note in panels:
+        mid = x0 + 2.35
+        label(ax, mid, 5.0, title, fontsize=12, color="#222222")
+        layers = _layer_stack(ax, mid, 4.25, 3, 4.2, prefix)
+        n_soft = 0 if prefix else 3
+        names = [f"$P_{i + 1}$" for i in range(n_soft)] + ["我", "的", "快", "递"]
+        step = 4.2 / len(names)
+        for i, name in enumerate(names):
+            x = x0 + 0.25 + (i + 0.5) * step
+            trainable = i < n_soft
+            box(ax, x, 1.4, step - 0.08, 0.48, name, color="orange" if trainable else "blue",
+                fontsize=10, rounded=False)  # fmt: skip
+        arrow(ax, (layers[-1].x, 1.68), layers[-1].bottom, color="gray")
+        label(ax, mid, 0.92, "输入嵌入：" + ("k 个软提示向量 + 词元嵌入" if n_soft else "只有词元嵌入"),
+              fontsize=9)  # fmt: skip
+        label(ax, mid, 0.58, note, fontsize=10, color=COLORS["orange"][1])
+    entries = [("orange", "可训练"), ("gray", "冻结的模型参数"), ("blue", "输入词元的嵌入（冻结）")]
+    x = 2.6
+    for color, name in entries:
+        box(ax, x, 0.2, 0.26, 0.18, "", color=color, rounded=False)
+        label(ax, x + 0.2, 0.2, name, fontsize=9, ha="left")
+        x += 0.7 + 0.17 * len(name)
     show(fig)

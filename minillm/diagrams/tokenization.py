@@ -22,7 +22,9 @@ def _merge_steps(words: dict[str, int], word: str) -> list[tuple[list[bytes], st
         merged = merge(ids, pair, new_id)
         if merged != ids:
             a, b = (_show(tok.vocab[i]) for i in pair)
-            steps.append(([tok.vocab[i] for i in ids], f"第 {rank} 次合并：{a} + {b}"))
+            steps.append(
+                ([tok.vocab[i] for i in ids], f"第 {len(steps) + 1} 步：应用秩 {rank} 的 {a} + {b}")
+            )
             ids = merged
     steps.append(([tok.vocab[i] for i in ids], ""))
     return steps
@@ -36,10 +38,11 @@ def _show(token: bytes) -> str:
         return " ".join(f"{b:02x}" for b in token)
 
 
-def _panel(ax, x0, top, title, steps, unit, row_h) -> None:
+def _panel(ax, x0, top, title, corpus, steps, unit, row_h) -> None:
     label(ax, x0 + 1.6, top, title, fontsize=11, color="#222222")
+    label(ax, x0 + 1.6, top - 0.3, corpus, fontsize=9, color="#555555")
     for r, (tokens, note) in enumerate(steps):
-        y, x = top - 0.55 - r * row_h, x0
+        y, x = top - 0.85 - r * row_h, x0
         last = r == len(steps) - 1
         for token in tokens:
             w = unit * len(token)  # a token is as wide as its bytes
@@ -67,14 +70,20 @@ def _panel(ax, x0, top, title, steps, unit, row_h) -> None:
 def bpe_merges(words=None, words_zh=None) -> None:
     """Encoding an unseen English word and a Chinese word with BPEs trained on toy corpora: each step
     applies the earliest-learned merge (its rank) that occurs in the word, until none applies."""
-    steps_en = _merge_steps(words or TOY_WORDS, "lowest")
-    steps_zh = _merge_steps(words_zh or TOY_WORDS_ZH, "明月")
+    words, words_zh = words or TOY_WORDS, words_zh or TOY_WORDS_ZH
+    steps_en = _merge_steps(words, "lowest")
+    steps_zh = _merge_steps(words_zh, "明月")
     row_h = 0.85
     rows = max(len(steps_en), len(steps_zh))
-    height = 1.35 + rows * row_h
+    height = 1.65 + rows * row_h
     fig, ax = canvas(9.2, height)
-    _panel(ax, 0.3, height - 0.3, "英文：没见过的词 lowest", steps_en, 0.52, row_h)
-    _panel(ax, 4.9, height - 0.3, "中文：明月（每个汉字 3 个 UTF-8 字节）", steps_zh, 0.6, row_h)
+
+    def corpus(table):
+        return "训练语料：" + "、".join(f"{w}×{n}" for w, n in table.items())
+
+    _panel(ax, 0.3, height - 0.3, "英文：没见过的词 lowest", corpus(words), steps_en, 0.52, row_h)
+    _panel(ax, 4.9, height - 0.3, "中文：明月（每个汉字 3 个 UTF-8 字节）", corpus(words_zh),
+           steps_zh, 0.6, row_h)  # fmt: skip
     for i, (color, text) in enumerate(
         [
             ("gray", "不完整的字节（十六进制）"),
