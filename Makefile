@@ -19,7 +19,9 @@ export PATH := $(CURDIR)/$(BIN):$(PATH)
 export PYTHONHASHSEED := 0
 # Saved outputs reproduce bit for bit only where every CPU runs the same kernels with the same number of
 # threads: pin ATen, MKL and oneDNN to their AVX2 code paths (an AVX-512 CPU would otherwise round
-# differently) and use 2 threads. GPU kernels are not affected. Override with e.g. `make test THREADS=8`.
+# differently) and use 2 threads. MKL honours its AVX2 branch on Intel CPUs only; on AMD it picks
+# kernels by processor model, so training digits can differ between AMD models. GPU kernels are not
+# affected. Override with e.g. `make test THREADS=8`.
 THREADS ?= 2
 export OMP_NUM_THREADS := $(THREADS)
 export ATEN_CPU_CAPABILITY := avx2
