@@ -102,6 +102,9 @@ def test_chat_exits_cleanly_on_eof_and_ctrl_c(model_dir, how):
     if how == "eof":
         term.send(b"\x04")
     else:
+        # A signal that lands between the prompt and the blocking read is only seen after the
+        # read returns: wait until the child sits in the read, as a person's keypress would.
+        time.sleep(1.0)
         term.proc.send_signal(signal.SIGINT)
     out = term.expect("Assistant: Goodbye!")
     assert term.close() == 0 and "Traceback" not in out
