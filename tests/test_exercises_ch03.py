@@ -9,6 +9,7 @@ import pytest
 import torch
 
 from minillm.exercises import ch03
+from minillm.tokenizers.bpe import merge
 
 # a small Chinese text for the BPE check (the notebook uses 20,000 characters of Tang poems)
 POEMS = "床前看月光，疑是地上霜。举头望山月，低头思故乡。\n春眠不觉晓，处处闻啼鸟。夜来风雨声，花落知多少。\n"
@@ -23,22 +24,10 @@ def _hints(capsys) -> list[str]:
     return capsys.readouterr().out.splitlines()
 
 
-def _merge(ids, pair, new_id):
-    out, i = [], 0
-    while i < len(ids):
-        if i + 1 < len(ids) and (ids[i], ids[i + 1]) == pair:
-            out.append(new_id)
-            i += 2
-        else:
-            out.append(ids[i])
-            i += 1
-    return out
-
-
 def _merge_step(chunks, freqs, counts, where, pair, new_id, weigh=True, unindex=True):
     for i in list(where[pair]):
         old = chunks[i]
-        new = _merge(old, pair, new_id)
+        new = merge(old, pair, new_id)
         f = freqs[i] if weigh else 1
         for p in zip(old, old[1:]):
             counts[p] -= f
@@ -55,7 +44,7 @@ def test_merge_step_check(capsys):
 
     def recounts_everything(chunks, freqs, counts, where, pair, new_id):  # correct, not incremental
         for i in range(len(chunks)):
-            chunks[i] = _merge(chunks[i], pair, new_id)
+            chunks[i] = merge(chunks[i], pair, new_id)
         counts.clear()
         where.clear()
         for i in range(len(chunks)):
@@ -65,7 +54,7 @@ def test_merge_step_check(capsys):
 
     def only_the_pair(chunks, freqs, counts, where, pair, new_id):  # forgets the neighbours
         for i in list(where.pop(pair)):
-            chunks[i] = _merge(chunks[i], pair, new_id)
+            chunks[i] = merge(chunks[i], pair, new_id)
         counts[pair] = 0
 
     ch03.check_merge_step(recounts_everything, text=TEXT)

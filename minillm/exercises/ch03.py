@@ -13,6 +13,7 @@ import math
 from collections import Counter
 
 from minillm.exercises import run_check
+from minillm.tokenizers.bpe import merge
 
 # ---------------------------------------------------------------------------------------------
 # 练习 1 增量式 BPE：一次合并只改动含有这一对的块
@@ -38,18 +39,6 @@ class _WatchedChunks(list):
 
 def _pairs(ids):
     return zip(ids, ids[1:])
-
-
-def _merge(ids, pair, new_id):
-    out, i = [], 0
-    while i < len(ids):
-        if i + 1 < len(ids) and (ids[i], ids[i + 1]) == pair:
-            out.append(new_id)
-            i += 2
-        else:
-            out.append(ids[i])
-            i += 1
-    return out
 
 
 def _recount(rows, freqs):
@@ -95,7 +84,7 @@ def _drive_merges(fn, chunk_counts: dict[str, int], n_merges: int, every: int):
                 "中的块——这正是增量更新省时间的地方"
             )
         for i in holders:
-            shadow[i] = _merge(shadow[i], pair, new_id)
+            shadow[i] = merge(shadow[i], pair, new_id)
         if k % every and k != n_merges:
             continue
         wrong = [i for i in range(len(shadow)) if list.__getitem__(chunks, i) != shadow[i]]
