@@ -213,13 +213,15 @@ class NGramLM:
         """The last n-1 words of ``context`` (None: no context), read through the vocabulary."""
         if context is None:
             return ()
-        if isinstance(context, str) or not isinstance(context, Sequence):
-            raise ValueError(
-                "context must be None or a list/tuple of str tokens such as ('to', 'be'), "
-                f"got {type(context).__name__} {context!r:.40}"
-            )
-        words = _tokens(context, "context")
-        return tuple(self._lookup(w) for w in words[max(0, len(words) - self.n + 1) :])
+        if type(context) not in (tuple, list):  # skip the slower abstract check for the usual types
+            if isinstance(context, str) or not isinstance(context, Sequence):
+                raise ValueError(
+                    "context must be None or a list/tuple of str tokens such as ('to', 'be'), "
+                    f"got {type(context).__name__} {context!r:.40}"
+                )
+            context = list(context)
+        _check_str(context, "context")
+        return tuple(map(self._lookup, context[max(0, len(context) - self.n + 1) :]))
 
     def _prob(self, word: str, context: tuple[str, ...]) -> float:
         """P(word | context) for a word and context already read through the vocabulary."""

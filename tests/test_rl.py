@@ -24,6 +24,7 @@ from minillm.rl import (
     RulePolicy,
     bellman_residual,
     evaluate,
+    learning_curve,
     mean_ci,
     optimal_actions,
     train_agent,
@@ -249,6 +250,18 @@ def test_q_learning_beats_the_rule_and_random_policies(trained):
     q, rule, rand = (evaluate(env, p, 500, seed=1) for p in (agent, RulePolicy(), RandomPolicy()))
     assert q["success"] >= 0.85 and q["reward"] > rule["reward"] > rand["reward"]
     assert q["turns"] < rule["turns"]
+
+
+def test_learning_curve_trains_the_agent_train_agent_gives():
+    curve, agent = learning_curve(DialogueEnv(nlu_error=0.1), episodes=600, every=200, seed=3)
+    reference = train_agent(DialogueEnv(nlu_error=0.1), 600, seed=3)
+    assert [c["episodes"] for c in curve] == [0, 200, 400, 600]
+    assert agent.Q.keys() == reference.Q.keys()
+    assert all(np.array_equal(agent.Q[s], reference.Q[s]) for s in agent.Q)
+    assert curve[-1] == {
+        "episodes": 600,
+        **evaluate(DialogueEnv(nlu_error=0.1), agent, 200, 10_003),
+    }
 
 
 def test_mean_ci_is_a_t_interval():

@@ -87,6 +87,20 @@ def test_training_is_deterministic_and_sizes_add_up():
     assert list(first.special_tokens.values()) == list(range(400 - len(SPECIAL_TOKENS), 400))
 
 
+def test_truncated_equals_training_to_the_smaller_size():
+    text = chat_corpus(30) + "\n" + ENGLISH
+    large = BPETokenizer().train(text, 600)
+    for size in (256 + len(SPECIAL_TOKENS), 300, 451, 600):
+        small, trained = large.truncated(size), BPETokenizer().train(text, size)
+        assert small.merges == trained.merges and small.vocab == trained.vocab
+        assert small.special_tokens == trained.special_tokens and small.vocab_size == size
+        assert small.encode(text) == trained.encode(text)
+    assert len(large.merges) == 600 - 256 - len(SPECIAL_TOKENS)  # the original is unchanged
+    for bad in (256, 601, 300.0, True):
+        with pytest.raises(ValueError, match=r"vocab_size must be an int in \[261, 600\]"):
+            large.truncated(bad)
+
+
 def test_special_tokens_are_not_learned_from():
     tokenizer = mixed_bpe()
     learned = [tokenizer.vocab[i] for i in tokenizer.merges.values()]

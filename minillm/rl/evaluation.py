@@ -70,8 +70,10 @@ def learning_curve(
     every: int = 1_000,
     eval_episodes: int = 200,
     seed: int = 0,
-) -> list[dict]:
-    """Train like ``train_agent`` and evaluate the greedy policy every ``every`` dialogues."""
+) -> tuple[list[dict], QLearningAgent]:
+    """Train like ``train_agent`` and evaluate the greedy policy every ``every`` dialogues; returns
+    the curve and the trained agent, the very one ``train_agent`` gives (evaluations run on an
+    environment of their own)."""
     agent = QLearningAgent(
         alpha=power_decay(0.6, 0.02),
         epsilon=linear_decay(1.0, 0.01, int(0.8 * episodes)),
@@ -83,7 +85,7 @@ def learning_curve(
         if done:
             agent.learn(env, every, seed=seed if done == every else None)
         curve.append({"episodes": done, **evaluate(test_env, agent, eval_episodes, 10_000 + seed)})
-    return curve
+    return curve, agent
 
 
 def _compare_one(error: float, seed: int, episodes: int, train_episodes: int) -> dict:

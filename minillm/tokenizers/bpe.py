@@ -10,6 +10,7 @@ can form a Chinese word but never glue Chinese to punctuation, digits, spaces or
 from __future__ import annotations
 
 import heapq
+import itertools
 from collections import Counter, defaultdict
 
 import regex
@@ -159,6 +160,27 @@ class BPETokenizer(Tokenizer):
                 heapq.heappush(heap, (-counts[p], -p[0], -p[1]))
         self._set_special_tokens(special_tokens)
         return self
+
+    def truncated(self, vocab_size: int) -> BPETokenizer:
+        """The tokenizer that training to the smaller ``vocab_size`` gives, without training again:
+        each merge is chosen from the counts left by the ones before it, so the first merges of a
+        larger vocabulary are exactly the merges of a smaller one. Special tokens are kept."""
+        specials = tuple(self.special_tokens)
+        smallest = 256 + len(specials)
+        if (
+            not isinstance(vocab_size, int)
+            or isinstance(vocab_size, bool)
+            or not smallest <= vocab_size <= self.vocab_size
+        ):
+            raise ValueError(
+                f"vocab_size must be an int in [{smallest}, {self.vocab_size}] (256 bytes + "
+                f"{len(specials)} special tokens up to this vocabulary), got {vocab_size!r}"
+            )
+        smaller = BPETokenizer(self.pattern)
+        smaller.merges = dict(itertools.islice(self.merges.items(), vocab_size - smallest))
+        smaller._rebuild_vocab()
+        smaller._set_special_tokens(specials)
+        return smaller
 
     def _check_text(self, text: str) -> None:
         super()._check_text(text)
