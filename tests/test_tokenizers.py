@@ -282,6 +282,13 @@ def test_load_rejects_other_files(tmp_path):
     path.write_text(json.dumps(saved), encoding="utf-8")
     with pytest.raises(ValueError, match="two ids below 259"):
         BPETokenizer.load(path)
+    saved["merges"][3], saved["pattern"] = [1, 2], "(a|a)+$"  # a regex that backtracks forever
+    path.write_text(json.dumps(saved), encoding="utf-8")
+    with pytest.raises(ValueError, match="must be SPLIT_PATTERN or HAN_CHAR_PATTERN"):
+        BPETokenizer.load(path)
+    path.write_text('{"version": 1, "type": ', encoding="utf-8")
+    with pytest.raises(ValueError, match=r"char\.json is not valid JSON"):
+        Tokenizer.load(path)
 
 
 # --- errors ---------------------------------------------------------------------------------

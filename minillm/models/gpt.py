@@ -20,17 +20,18 @@ the next-token logits. ``minillm.interop`` converts to and from HF ``GPT2LMHeadM
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import dataclass
 from pathlib import Path
 
 import torch
+from safetensors import SafetensorError
 from safetensors.torch import load_model
 from torch import nn
 from torch.nn import functional as F
 
 from minillm.attention import NO_CACHE, Cache, KVCache, StaticKVCache
+from minillm.models.checkpoint import check_weights, config_from
 from minillm.models.rope import rope_tables
 from minillm.models.transformer import ACTIVATIONS, Block
 from minillm.utils import positive_int
@@ -168,13 +169,18 @@ class GPT(nn.Module):
 
     @classmethod
     def from_checkpoint(cls, folder, device=None) -> GPT:
-        """The model saved by ``Trainer.save_model`` in ``folder`` (config.json + model.safetensors)."""
-        folder = Path(folder)
-        info = json.loads((folder / "config.json").read_text(encoding="utf-8"))
-        if "model_config" not in info:
-            raise ValueError(f"{folder / 'config.json'} has no model_config: not a GPT checkpoint")
-        model = cls(GPTConfig(**info["model_config"]))
-        load_model(model, str(folder / "model.safetensors"), device=str(device or "cpu"))
+        """The model saved by ``Trainer.save_model`` in ``folder`` (config.json + model.safetensors).
+        The config and the weights' header are checked against each other before any weight is
+        allocated; a bad file is a ValueError naming it."""
+        config = config_from(Path(folder) / "config.json", "model_config", GPTConfig)
+        weights = Path(folder) / "model.safetensors"
+        with torch.device("meta"):
+            check_weights(weights, cls(config))
+        model = cls(config)
+        try:
+            load_model(model, str(weights), device=str(device or "cpu"))
+        except (SafetensorError, RuntimeError) as err:
+            raise ValueError(f"{weights} could not be loaded: {err}") from None
         return model.eval()
 
     def new_cache(self, batch_size: int = 1, static: bool = False, device=None, dtype=None):

@@ -19,8 +19,10 @@ def available() -> list[str]:
 
 
 def load(name: str, device=None) -> tuple[GPT, Tokenizer]:
-    """(model in eval mode, tokenizer) of the shipped model ``name``, e.g. "shakespeare-char"."""
-    folder = PRETRAINED_DIR / name
-    if not isinstance(name, str) or not (folder / "model.safetensors").is_file():
+    """(model in eval mode, tokenizer) of the shipped model ``name``, e.g. "shakespeare-char".
+    Only the names ``available()`` lists are accepted: a folder of your own loads with
+    ``GPT.from_checkpoint`` and ``Tokenizer.load``."""
+    if name not in available():
         raise ValueError(f"no pretrained model {name!r}; available: {available()}")
+    folder = PRETRAINED_DIR / name
     return GPT.from_checkpoint(folder, device), Tokenizer.load(folder / "tokenizer.json")

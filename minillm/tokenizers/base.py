@@ -207,7 +207,10 @@ class Tokenizer:
     @classmethod
     def load(cls, path: str | PathLike) -> Tokenizer:
         """Read a file written by ``save``. ``Tokenizer.load`` returns whichever kind was saved."""
-        state = json.loads(Path(path).read_text(encoding="utf-8"))
+        try:
+            state = json.loads(Path(path).read_text(encoding="utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError) as err:
+            raise ValueError(f"{path} is not valid JSON: {err}") from None
         if not isinstance(state, dict) or state.get("version") != FORMAT_VERSION:
             raise ValueError(f"{path} is not a minillm tokenizer file of version {FORMAT_VERSION}")
         kinds = {kind.__name__: kind for kind in Tokenizer.__subclasses__()}

@@ -41,6 +41,7 @@ SPLIT_PATTERN = "|".join(
 # (rarer characters stay a few byte tokens) wherever it appears. A model that must copy words it
 # has never seen, such as a chat model repeating a user's city, then copies character by character.
 HAN_CHAR_PATTERN = SPLIT_PATTERN.replace(r"\p{Han}+", r"\p{Han}", 1)
+PATTERNS = (SPLIT_PATTERN, HAN_CHAR_PATTERN)  # the patterns a saved tokenizer may use
 _CACHE_SIZE = 100_000  # encoded chunks kept by encode; a corpus repeats few distinct chunks
 
 
@@ -216,6 +217,11 @@ class BPETokenizer(Tokenizer):
         }
 
     def _load_state(self, state: dict) -> None:
+        if state["pattern"] not in PATTERNS:
+            raise ValueError(
+                "the pre-tokenizer pattern must be SPLIT_PATTERN or HAN_CHAR_PATTERN: a saved regex "
+                "runs on every text, and a crafted one can take exponential time"
+            )
         self.pattern = state["pattern"]
         self._regex = regex.compile(self.pattern)
         self.merges = {}
