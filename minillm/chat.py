@@ -24,6 +24,7 @@ from minillm.generation import stream as stream_tokens
 from minillm.privacy import mask, redact
 
 MAX_INPUT_CHARS = 500  # longer messages are cut: the tail would not fit the model's context anyway
+MAX_RAW_CHARS = 20 * MAX_INPUT_CHARS  # what is read of a message, so that cleaning stays fast
 # A terminal's escape sequences (colours, cursor keys such as "\x1b[D", window titles): dropped whole,
 # not just their ESC.
 ANSI_ESCAPE = re.compile(r"\x1b(?:\][^\x07\x1b]*(?:\x07|\x1b\\)|\[[0-?]*[ -/]*[@-~]|[@-Z\\-_])")
@@ -50,7 +51,7 @@ def clean_input(text) -> str:
     markup and extra whitespace removed, at most ``MAX_INPUT_CHARS`` characters. Non-strings become ""."""
     if not isinstance(text, str):
         return ""
-    text = ANSI_ESCAPE.sub("", text)
+    text = ANSI_ESCAPE.sub("", text[:MAX_RAW_CHARS])
     text = "".join(" " if unicodedata.category(c)[0] == "C" else c for c in text)
     text = text.encode("utf-8", errors="replace").decode("utf-8")  # lone surrogates
     return " ".join(strip_markup(text).split())[:MAX_INPUT_CHARS]

@@ -17,6 +17,7 @@ from minillm.tokenizers import Tokenizer
 from minillm.tokenizers.base import PAD_TOKEN
 
 IGNORE = -100  # label of a position that is left out of the loss
+MARKUP = (SYSTEM_TOKEN, USER_TOKEN, ASSISTANT_TOKEN, END_TOKEN, PAD_TOKEN)
 
 
 def special_id(tokenizer: Tokenizer, token: str) -> int:
@@ -118,12 +119,20 @@ class SFTBatches:
 
 
 def strip_markup(text: str) -> str:
-    """``text`` without chat markup, so that typed "<|end|>" cannot end a message early."""
-    markup = (SYSTEM_TOKEN, USER_TOKEN, ASSISTANT_TOKEN, END_TOKEN, PAD_TOKEN)
-    while any(token in text for token in markup):  # "<|<|end|>end|>" needs two passes
-        for token in markup:
-            text = text.replace(token, "")
-    return text
+    """``text`` without chat markup, so that typed "<|end|>" cannot end a message early.
+
+    Dropping a token can join its neighbours into another ("<|<|end|>end|>"), so characters go on a
+    stack and a token completed at its top is dropped at once: one pass, however deep the nesting.
+    """
+    out: list[str] = []
+    for char in text:
+        out.append(char)
+        if char == ">" and out[-2:-1] == ["|"]:  # every token ends with "|>"
+            for token in MARKUP:
+                if "".join(out[-len(token) :]) == token:
+                    del out[-len(token) :]
+                    break
+    return "".join(out)
 
 
 def chat_prompt(

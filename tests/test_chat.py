@@ -3,12 +3,15 @@ feedback changes the strategy."""
 
 from __future__ import annotations
 
+import time
+
 import pytest
 import torch
 
 from minillm.chat import (
     EMPTY_MESSAGE,
     MAX_INPUT_CHARS,
+    MAX_RAW_CHARS,
     ChatSession,
     Turn,
     clean_input,
@@ -62,6 +65,25 @@ def test_any_input_gets_a_reply(parts, text):
 )
 def test_terminal_escape_sequences_are_removed_whole(typed, kept):
     assert clean_input(typed) == kept
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "<|" * 100_000 + "end|>" * 100_000,
+        ">" * 200_000,
+        "<|end|>x" * 30_000,
+        "\x1b]" * 100_000,
+        "订单号1234567890到哪了" * 20_000,
+        " " * 300_000,
+    ],
+)
+def test_long_hostile_messages_clean_fast(text):
+    start = time.perf_counter()
+    cleaned = clean_input(text)
+    assert time.perf_counter() - start < 0.1  # a limit, not a benchmark: it takes a few ms
+    assert len(cleaned) <= MAX_INPUT_CHARS and "<|end|>" not in cleaned
+    assert cleaned == clean_input(text[:MAX_RAW_CHARS])  # what follows is never read
 
 
 def test_prompt_fits_and_facts_outlive_dropped_turns(parts):

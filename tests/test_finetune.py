@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from torch.nn import functional as F
 
 from minillm.data.dialogue import chat_corpus, parse_chat_text
@@ -97,6 +99,23 @@ def test_chat_prompt_system_few_shot_and_markup():
     assert strip_markup("<|<|end|>end|>ok") == "ok"
     with pytest.raises(ValueError, match="role must be 'user' or 'assistant'"):
         chat_prompt([("bot", "hi")])
+
+
+def strip_markup_by_repeated_replace(text: str) -> str:
+    """Reference: delete every token until none is left (tokens cannot overlap, so the order of
+    deletions does not change the result)."""
+    markup = ("<|system|>", "<|user|>", "<|assistant|>", "<|end|>", "<|pad|>")
+    while any(token in text for token in markup):
+        for token in markup:
+            text = text.replace(token, "")
+    return text
+
+
+@given(st.lists(st.sampled_from(["<|", "|>", "end", "user", "<|end|>", "<|pad|>", "a", ">", "|"])))
+@settings(max_examples=300, deadline=None)
+def test_strip_markup_matches_repeated_replacement(pieces):
+    text = "".join(pieces)
+    assert strip_markup(text) == strip_markup_by_repeated_replace(text)
 
 
 def test_bad_input(tokenizer):
