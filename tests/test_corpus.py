@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import os
+import random
 import socket
 import subprocess
 import sys
+import tarfile
 from pathlib import Path
 
 import pytest
@@ -21,6 +24,8 @@ from minillm.data.corpus import (
     load_corpus,
     load_text,
 )
+from minillm.data.crosswoz import build_crosswoz_templates
+from minillm.data.reviews import build_reviews
 from minillm.data.tang import build_tang_poems
 
 TEXT = "First Citizen:\nBefore we proceed any further, hear me speak.\n"
@@ -121,6 +126,55 @@ def test_load_text_falls_back_without_asking_the_network(
     with pytest.warns(UserWarning, match="MINILLM_OFFLINE is set"):
         text = load_text("tinyshakespeare")
     assert http_server.requests == [] and len(text.splitlines()) > 10_000
+
+
+def cut_archive() -> bytes:
+    """The first half of a .tar.gz: reading it ends in EOFError inside gzip."""
+    data, buffer = random.Random(0).randbytes(200_000), io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w:gz") as tar:
+        info = tarfile.TarInfo("a.txt")
+        info.size = len(data)
+        tar.addfile(info, io.BytesIO(data))
+    return buffer.getvalue()[: len(buffer.getvalue()) // 2]
+
+
+@pytest.mark.parametrize(
+    "junk",
+    [
+        b"<html><body>Please log in to the Wi-Fi</body></html>",
+        cut_archive(),
+        b"",
+        bytes(range(256)),
+    ],
+)
+@pytest.mark.parametrize("build", [build_tang_poems, build_reviews, build_crosswoz_templates])
+def test_junk_instead_of_a_source_is_a_corpus_error_and_load_text_falls_back(
+    http_server, data_home, register, build, junk
+):
+    http_server.routes["/source"] = junk
+    register(
+        CorpusSpec(
+            name="tang_poems",
+            filename="junk.txt",
+            sha256="0" * 64,
+            urls=(http_server.url + "/source",),
+            description="test",
+            build=build,
+        )
+    )
+    with pytest.raises(CorpusError, match=r"is not the expected source|sha256"):
+        load_corpus("tang_poems")
+    with pytest.warns(UserWarning, match="synthetic customer-service dialogues"):
+        text = load_text("tang_poems")
+    assert text.startswith("对话\t") and not (data_home / "junk.txt").exists()
+
+
+def test_downloads_larger_than_the_cap_are_refused(http_server, data_home, register, monkeypatch):
+    monkeypatch.setattr(corpus, "MAX_DOWNLOAD_BYTES", 20)
+    register(_spec(http_server))
+    with pytest.raises(CorpusError, match="larger than 20 bytes: not a source"):
+        load_corpus("tiny")
+    assert not (data_home / "tiny.txt").exists()
 
 
 def test_unknown_corpus_lists_the_known_ones():

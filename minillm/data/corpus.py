@@ -14,12 +14,10 @@ import contextlib
 import hashlib
 import http.client
 import os
-import tarfile
 import tempfile
 import urllib.error
 import urllib.request
 import warnings
-import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,6 +28,7 @@ from minillm.data.tang import build_tang_poems, tang_json_urls
 
 DEFAULT_DATA_DIR = Path.home() / ".cache" / "minillm"
 DOWNLOAD_TIMEOUT_S = 60
+MAX_DOWNLOAD_BYTES = 100 * 2**20  # five times the largest source (ConvLab's 21 MB archive)
 
 
 class CorpusError(RuntimeError):
@@ -114,11 +113,17 @@ def _spec(name: str) -> CorpusSpec:
 
 
 def _fetch(url: str) -> bytes:
-    """Download one URL completely or raise (a short read is an error, never a half file)."""
+    """Download one URL completely or raise (a short read is an error, never a half file; nothing
+    larger than ``MAX_DOWNLOAD_BYTES`` is read)."""
+    too_large = CorpusError(f"{url} is larger than {MAX_DOWNLOAD_BYTES:,} bytes: not a source")
     with urllib.request.urlopen(url, timeout=DOWNLOAD_TIMEOUT_S) as response:
-        body = response.read()
         expected = response.headers.get("Content-Length")
-    if expected is not None and len(body) != int(expected):
+        if expected is not None and expected.isdigit() and int(expected) > MAX_DOWNLOAD_BYTES:
+            raise too_large
+        body = response.read(MAX_DOWNLOAD_BYTES + 1)
+    if len(body) > MAX_DOWNLOAD_BYTES:
+        raise too_large
+    if expected is not None and expected != str(len(body)):
         raise CorpusError(f"download of {url} stopped after {len(body)} of {expected} bytes")
     return body
 
@@ -165,7 +170,7 @@ def _build(spec: CorpusSpec) -> bytes:
         ) from err
     try:
         text = spec.build(documents) if spec.build else documents[0].decode("utf-8")
-    except (KeyError, ValueError, OSError, tarfile.TarError, zipfile.BadZipFile) as err:
+    except Exception as err:  # any failure to read a download means it is not the source
         raise CorpusError(
             f"the download for {spec.name!r} is not the expected source ({type(err).__name__}: "
             f"{err}), e.g. a login page instead of the file; nothing was cached"
