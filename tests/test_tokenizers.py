@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import functools
 import json
+import time
 from collections import Counter
 
 import pytest
@@ -180,6 +181,22 @@ def test_bpe_round_trip_on_any_unicode(text):
 @given(UNICODE_TEXT)
 def test_bpe_chunks_cover_the_text(text):
     assert "".join(regex.findall(SPLIT_PATTERN, text)) == text
+
+
+@given(st.text(alphabet="订单号你好，。查到了吗a1 ", min_size=2, max_size=400))
+@settings(max_examples=200, deadline=None)
+def test_long_chunk_encoding_matches_the_simple_loop(text):
+    tokenizer, ids = mixed_bpe(), list(text.encode("utf-8"))
+    assert tokenizer._encode_long_chunk(ids) == tokenizer._encode_chunk(ids)
+
+
+def test_a_long_run_of_chinese_encodes_in_time_linear_in_its_length():
+    tokenizer = mixed_bpe()
+    text = "".join(chr(0x4E00 + (i * 7919) % 20_000) for i in range(100_000))  # one chunk
+    start = time.perf_counter()
+    ids = tokenizer.encode(text)
+    assert time.perf_counter() - start < 10  # the quadratic loop needs minutes; this about 1 s
+    assert tokenizer.decode(ids) == text
 
 
 def test_special_tokens_are_single_ids_and_round_trip():

@@ -42,6 +42,7 @@ SPLIT_PATTERN = "|".join(
 # has never seen, such as a chat model repeating a user's city, then copies character by character.
 HAN_CHAR_PATTERN = SPLIT_PATTERN.replace(r"\p{Han}+", r"\p{Han}", 1)
 PATTERNS = (SPLIT_PATTERN, HAN_CHAR_PATTERN)  # the patterns a saved tokenizer may use
+LONG_CHUNK_BYTES = 256  # longer chunks are encoded by _encode_long_chunk
 _CACHE_SIZE = 100_000  # encoded chunks kept by encode; a corpus repeats few distinct chunks
 
 
@@ -192,7 +193,9 @@ class BPETokenizer(Tokenizer):
         for chunk in self._regex.findall(text):
             chunk_ids = cache.get(chunk)
             if chunk_ids is None:
-                chunk_ids = self._encode_chunk(list(chunk.encode("utf-8")))
+                chunk_bytes = list(chunk.encode("utf-8"))
+                long = len(chunk_bytes) > LONG_CHUNK_BYTES
+                chunk_ids = (self._encode_long_chunk if long else self._encode_chunk)(chunk_bytes)
                 if len(cache) >= _CACHE_SIZE:
                     cache.clear()
                 cache[chunk] = chunk_ids
@@ -208,6 +211,29 @@ class BPETokenizer(Tokenizer):
                 break
             ids = merge(ids, pair, merges[pair])
         return ids
+
+    def _encode_long_chunk(self, ids: list[int]) -> list[int]:
+        """``_encode_chunk`` in O(n log n) for long chunks (a page of Chinese is one chunk): the
+        mergeable pairs wait in a heap ordered by (merge rank, position), and merging edits a
+        linked list of the ids in place. Entries left stale by an earlier merge are skipped."""
+        merges, n = self.merges, len(ids)
+        ids, after, before = ids[:], list(range(1, n + 1)), list(range(-1, n - 1))
+        heap = [(merges[p], i) for i, p in enumerate(zip(ids, ids[1:])) if p in merges]
+        heapq.heapify(heap)
+        while heap:
+            new_id, i = heapq.heappop(heap)
+            j = after[i]
+            if ids[i] is None or j >= n or merges.get((ids[i], ids[j])) != new_id:
+                continue
+            ids[i], ids[j] = new_id, None  # i now holds the merged token; j leaves the list
+            after[i] = after[j]
+            if after[i] < n:
+                before[after[i]] = i
+            for left in (before[i], i):
+                right = after[left] if left >= 0 else n
+                if right < n and (pair := (ids[left], ids[right])) in merges:
+                    heapq.heappush(heap, (merges[pair], left))
+        return [t for t in ids if t is not None]
 
     def _state(self) -> dict:
         return {
