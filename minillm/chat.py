@@ -156,13 +156,21 @@ class ChatSession:
         messages = [(t.role, t.text) for t in self.turns][-(self.max_messages or len(self.turns)) :]
         while len(messages) > 1 and messages[0][0] == "assistant":  # start with the user
             messages = messages[1:]
+        # A message takes at least two tokens (its role and <|end|>), so no more than budget / 2 of
+        # them fit: older pairs go at once, and a turn costs the same at turn 5 and turn 500.
+        messages = messages[max(0, len(messages) - budget // 2) // 2 * 2 :]
+        # Special tokens cut the template into pieces that are encoded on their own: encode each
+        # message once, then add up lengths while dropping the oldest question and answer.
+        pieces = [
+            self.tokenizer.encode(chat_prompt([m]).removesuffix(ASSISTANT_TOKEN)) for m in messages
+        ]
         while True:
-            dropped = len(self.turns) - len(messages)
-            system = self._system_message(remember=dropped > 0)
-            ids = self.tokenizer.encode(chat_prompt(messages, system=system))
-            if len(ids) <= budget or len(messages) <= 1:
+            system = self._system_message(remember=len(pieces) < len(self.turns))
+            head = self.tokenizer.encode(chat_prompt([], system=system))  # system, <|assistant|>
+            if len(head) + sum(map(len, pieces)) <= budget or len(pieces) <= 1:
+                ids = head[:-1] + [i for piece in pieces for i in piece] + head[-1:]
                 return ids[-budget:]
-            messages = messages[2:] if len(messages) > 2 else messages[1:]
+            pieces = pieces[2:] if len(pieces) > 2 else pieces[1:]
 
     def _system_message(self, remember: bool) -> str | None:
         parts = [self.system] if self.system else []

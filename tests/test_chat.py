@@ -3,6 +3,7 @@ feedback changes the strategy."""
 
 from __future__ import annotations
 
+import random
 import time
 
 import pytest
@@ -18,6 +19,7 @@ from minillm.chat import (
     extract_facts,
 )
 from minillm.data.dialogue import chat_corpus
+from minillm.finetune import chat_prompt
 from minillm.models import GPT, GPTConfig
 from minillm.tokenizers import SPECIAL_TOKENS, BPETokenizer
 
@@ -84,6 +86,46 @@ def test_long_hostile_messages_clean_fast(text):
     assert time.perf_counter() - start < 0.1  # a limit, not a benchmark: it takes a few ms
     assert len(cleaned) <= MAX_INPUT_CHARS and "<|end|>" not in cleaned
     assert cleaned == clean_input(text[:MAX_RAW_CHARS])  # what follows is never read
+
+
+def prompt_ids_by_reencoding(chat: ChatSession) -> list[int]:
+    """Reference: encode the whole prompt, drop the oldest question and answer, repeat."""
+    budget = chat.model.config.block_size - chat.max_new_tokens
+    messages = [(t.role, t.text) for t in chat.turns][-(chat.max_messages or len(chat.turns)) :]
+    while len(messages) > 1 and messages[0][0] == "assistant":
+        messages = messages[1:]
+    while True:
+        system = chat._system_message(remember=len(messages) < len(chat.turns))
+        ids = chat.tokenizer.encode(chat_prompt(messages, system=system))
+        if len(ids) <= budget or len(messages) <= 1:
+            return ids[-budget:]
+        messages = messages[2:] if len(messages) > 2 else messages[1:]
+
+
+@pytest.mark.parametrize("max_messages", [None, 3, 4])
+def test_prompt_is_the_reencoded_one_and_its_cost_stays_flat(parts, max_messages):
+    chat = session(parts, max_messages=max_messages, system="你是小智")
+    chat.facts["订单号"] = "1234567890"
+    rng = random.Random(max_messages)
+    texts = ["你好", "订单1234567890到哪了", "寄到北京要几天？" * 3, "谢谢", "好" * 60]
+    for _ in range(300):
+        chat.turns.append(Turn(rng.choice(["user", "user", "assistant"]), rng.choice(texts)))
+        assert chat.prompt_ids() == prompt_ids_by_reencoding(chat)
+    calls = []
+    chat.tokenizer = Counting(chat.tokenizer, calls)
+    chat.prompt_ids()
+    assert len(calls) <= chat.model.config.block_size  # not the 300 turns of history
+
+
+class Counting:
+    """A tokenizer that records each encode call."""
+
+    def __init__(self, tokenizer, calls):
+        self.tokenizer, self.calls = tokenizer, calls
+
+    def encode(self, text):
+        self.calls.append(text)
+        return self.tokenizer.encode(text)
 
 
 def test_prompt_fits_and_facts_outlive_dropped_turns(parts):
