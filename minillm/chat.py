@@ -46,15 +46,15 @@ FACT_PATTERNS = (
 )
 
 
-def clean_input(text) -> str:
+def clean_input(text, max_chars: int = MAX_INPUT_CHARS) -> str:
     """User text made safe for the template: terminal escape sequences, control characters, chat
-    markup and extra whitespace removed, at most ``MAX_INPUT_CHARS`` characters. Non-strings become ""."""
+    markup and extra whitespace removed, at most ``max_chars`` characters. Non-strings become ""."""
     if not isinstance(text, str):
         return ""
     text = ANSI_ESCAPE.sub("", text[:MAX_RAW_CHARS])
     text = "".join(" " if unicodedata.category(c)[0] == "C" else c for c in text)
     text = text.encode("utf-8", errors="replace").decode("utf-8")  # lone surrogates
-    return " ".join(strip_markup(text).split())[:MAX_INPUT_CHARS]
+    return " ".join(strip_markup(text).split())[:max_chars]
 
 
 def extract_facts(text: str) -> dict[str, str]:
@@ -167,9 +167,12 @@ class ChatSession:
         while True:
             system = self._system_message(remember=len(pieces) < len(self.turns))
             head = self.tokenizer.encode(chat_prompt([], system=system))  # system, <|assistant|>
-            if len(head) + sum(map(len, pieces)) <= budget or len(pieces) <= 1:
-                ids = head[:-1] + [i for piece in pieces for i in piece] + head[-1:]
-                return ids[-budget:]
+            if len(head) + sum(map(len, pieces)) <= budget or not pieces:
+                return (head[:-1] + [i for piece in pieces for i in piece] + head[-1:])[-budget:]
+            if len(pieces) == 1:  # one message over the budget: keep its markers and its end
+                head = self.tokenizer.encode(chat_prompt([], system=self._system_message(True)))
+                (role, *text, end), room = pieces[0], max(0, budget - len(head) - 2)
+                return [*head[:-1], role, *text[len(text) - room :], end, head[-1]][-budget:]
             pieces = pieces[2:] if len(pieces) > 2 else pieces[1:]
 
     def _system_message(self, remember: bool) -> str | None:
@@ -185,11 +188,12 @@ class ChatSession:
 
     def stream(self, text) -> Iterator[str]:
         """Add the user's message and yield the reply piece by piece as it is generated."""
-        message = clean_input(text)
+        whole = clean_input(text, MAX_RAW_CHARS)  # in a long paste, facts may follow the cut
+        message = whole[:MAX_INPUT_CHARS]
         if not message:
             yield EMPTY_MESSAGE
             return
-        facts = extract_facts(message)
+        facts = extract_facts(whole)
         if self.redact_pii:
             facts = {k: mask(v) if k == "手机号" else v for k, v in facts.items()}
             message = redact(message).text

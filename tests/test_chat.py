@@ -97,7 +97,13 @@ def prompt_ids_by_reencoding(chat: ChatSession) -> list[int]:
     while True:
         system = chat._system_message(remember=len(messages) < len(chat.turns))
         ids = chat.tokenizer.encode(chat_prompt(messages, system=system))
-        if len(ids) <= budget or len(messages) <= 1:
+        if len(ids) <= budget or not messages:
+            return ids[-budget:]
+        if len(messages) == 1:  # drop the text's first tokens, not the markers; show the memory
+            ids = chat.tokenizer.encode(chat_prompt(messages, chat._system_message(remember=True)))
+            role = ids.index(chat.tokenizer.special_tokens[f"<|{messages[0][0]}|>"])
+            while len(ids) > budget and ids[role + 1] != chat.tokenizer.special_tokens["<|end|>"]:
+                del ids[role + 1]
             return ids[-budget:]
         messages = messages[2:] if len(messages) > 2 else messages[1:]
 
@@ -126,6 +132,18 @@ class Counting:
     def encode(self, text):
         self.calls.append(text)
         return self.tokenizer.encode(text)
+
+
+def test_a_long_paste_keeps_its_markers_and_the_facts_after_the_cut(parts):
+    model, tokenizer = parts
+    chat = session(parts)
+    log = "【物流】您的包裹已到达转运中心，正在发往下一站。" * 40 + "我的订单号 1234567890 到哪了？"
+    chat.send(log)
+    assert len(log) > MAX_INPUT_CHARS and chat.facts["订单号"] == "1234567890"
+    prompt = tokenizer.decode(chat.last_prompt)
+    assert len(chat.last_prompt) <= model.config.block_size - chat.max_new_tokens
+    assert prompt.startswith("<|system|>已知：订单号1234567890<|end|><|user|>")
+    assert prompt.endswith("<|end|><|assistant|>")
 
 
 def test_prompt_fits_and_facts_outlive_dropped_turns(parts):
