@@ -45,7 +45,14 @@ def _train(args) -> int:
     return 0
 
 
-QUIT_WORDS = ("bye", "quit", "exit")
+QUIT_WORDS = ("bye", "quit", "exit", "再见", "拜拜")
+GOODBYE = "再见，欢迎随时再来！"
+
+
+def _line_editing() -> None:
+    """Arrow keys, history and Ctrl-A/E at the prompt (GNU readline), where stdin is a terminal."""
+    if sys.stdin.isatty():
+        import readline  # noqa: F401  (importing it is what makes input() editable)
 
 
 def _load_chat_model(name: str):
@@ -63,14 +70,17 @@ def _load_chat_model(name: str):
 
 
 def interact(session, read=input, write=print) -> None:
-    """The outline's interact loop: "User: " in, streamed "Assistant: " out, until a quit word,
-    end of input (Ctrl-D) or Ctrl-C."""
+    """The outline's interact loop: "User: " in, streamed "Assistant: " out, until a quit word or
+    the end of input (Ctrl-D). Ctrl-C cancels the line being typed, or the reply being written."""
     while True:
         try:
             user_input = read("User: ")
-        except (EOFError, KeyboardInterrupt):
+        except EOFError:
             write("")
             break
+        except KeyboardInterrupt:  # cancel this line, as a shell does
+            write("")
+            continue
         if user_input.strip().lower() in QUIT_WORDS:
             break
         write("Assistant: ", end="", flush=True)
@@ -80,13 +90,14 @@ def interact(session, read=input, write=print) -> None:
         except KeyboardInterrupt:  # stop this reply, keep the conversation
             write(" …", end="")
         write("")
-    write("Assistant: Goodbye!")
+    write(f"Assistant: {GOODBYE}")
 
 
 def _chat(args) -> int:
     from minillm.chat import ChatSession
 
     model, tokenizer = _load_chat_model(args.model)
+    _line_editing()
     interact(ChatSession(model, tokenizer, strategy=args.strategy))
     return 0
 
@@ -96,11 +107,17 @@ def play_policy(chat, read=input, write=print) -> None:
     while True:
         try:
             text = read("你：")
-        except (EOFError, KeyboardInterrupt):
+        except EOFError:
             write("")
             break
+        except KeyboardInterrupt:
+            write("")
+            continue
         if text.strip().lower() in QUIT_WORDS:
+            write(f"客服：{GOODBYE}")
             break
+        if not text.strip():  # an empty line is no turn of the dialogue
+            continue
         reply = chat.send(text)
         write(f"客服：{reply.text}")
         write(f"  [{reply.state}]")
@@ -123,7 +140,8 @@ def _dm(args) -> int:
         f"training Q-learning on {args.episodes} simulated dialogues (NLU error {args.nlu_error})"
     )
     agent = train_agent(DialogueEnv(nlu_error=args.nlu_error), args.episodes, seed=args.seed)
-    print(f"done in {time.perf_counter() - start:.1f} s; type bye to quit")
+    print(f"done in {time.perf_counter() - start:.1f} s; type 再见 or bye to quit")
+    _line_editing()
     play_policy(PolicyChat(agent))
     return 0
 

@@ -338,9 +338,10 @@ def test_terminal_mode_and_widget(trained):
     from minillm.widgets import PolicyChatWidget
 
     _, agent = trained
-    lines, script = [], iter(["我想查订单", "bye"])
+    lines, script = [], iter(["   ", "我想查订单", "", "拜拜"])
     play_policy(PolicyChat(agent), read=lambda _: next(script), write=lines.append)
     assert lines[0].startswith("客服：请问") and "Q: *request(" in lines[2]
+    assert len(lines) == 4 and lines[-1] == "客服：再见，欢迎随时再来！"  # blank lines are no turn
     widget = PolicyChatWidget(PolicyChat(agent))
     reply = widget.send("上门维修扫地机器人")
     assert "扫地机器人" in widget.log.value and f"<b>{reply.act}</b>" in widget.detail.value
