@@ -28,6 +28,7 @@ MAX_RAW_CHARS = 20 * MAX_INPUT_CHARS  # what is read of a message, so that clean
 # A terminal's escape sequences (colours, cursor keys such as "\x1b[D", window titles): dropped whole,
 # not just their ESC.
 ANSI_ESCAPE = re.compile(r"\x1b(?:\][^\x07\x1b]*(?:\x07|\x1b\\)|\[[0-?]*[ -/]*[@-~]|[@-Z\\-_])")
+FULL_WIDTH_DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")
 EMPTY_MESSAGE = "请输入您的问题，例如：我的快递到哪了？"
 NOT_UNDERSTOOD = "抱歉，我没有理解您的意思，可以换个说法吗？"
 
@@ -41,8 +42,8 @@ STRATEGIES = {
 # Facts worth remembering across dropped turns: (name, pattern whose group 1 is the value).
 FACT_PATTERNS = (
     ("姓名", re.compile(r"我(?:叫|的名字是|姓)([\u4e00-\u9fa5A-Za-z]{1,8}?)(?:[，。,.!！ ]|$)")),
-    ("订单号", re.compile(r"(?<!\d)(\d{10})(?!\d)")),
-    ("手机号", re.compile(r"(?<!\d)(1\d{10})(?!\d)")),
+    ("订单号", re.compile(r"(?<![0-9])([0-9]{10})(?![0-9])")),
+    ("手机号", re.compile(r"(?<![0-9])(1[0-9]{10})(?![0-9])")),
 )
 
 
@@ -54,6 +55,7 @@ def clean_input(text, max_chars: int = MAX_INPUT_CHARS) -> str:
     text = ANSI_ESCAPE.sub("", text[:MAX_RAW_CHARS])
     text = "".join(" " if unicodedata.category(c)[0] == "C" else c for c in text)
     text = text.encode("utf-8", errors="replace").decode("utf-8")  # lone surrogates
+    text = text.translate(FULL_WIDTH_DIGITS)  # ３１４１ typed with a Chinese input method: 3141
     return " ".join(strip_markup(text).split())[:max_chars]
 
 

@@ -134,6 +134,12 @@ class Counting:
         return self.tokenizer.encode(text)
 
 
+def test_full_width_digits_become_ascii_and_other_digits_are_no_order_id():
+    assert clean_input("订单１２３４５６７８９０到哪了") == "订单1234567890到哪了"
+    assert extract_facts(clean_input("订单号１２３４５６７８９０")) == {"订单号": "1234567890"}
+    assert extract_facts("订单号١٢٣٤٥٦٧٨٩٠") == {}  # Arabic-Indic digits
+
+
 def test_a_long_paste_keeps_its_markers_and_the_facts_after_the_cut(parts):
     model, tokenizer = parts
     chat = session(parts)
