@@ -10,6 +10,7 @@ message instead of an exception.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Iterator
@@ -163,16 +164,15 @@ class ChatSession:
         messages = messages[max(0, len(messages) - budget // 2) // 2 * 2 :]
         # Special tokens cut the template into pieces that are encoded on their own: encode each
         # message once, then add up lengths while dropping the oldest question and answer.
-        pieces = [
-            self.tokenizer.encode(chat_prompt([m]).removesuffix(ASSISTANT_TOKEN)) for m in messages
-        ]
+        encode = functools.partial(self.tokenizer.encode, allowed_special="all")  # the markup
+        pieces = [encode(chat_prompt([m]).removesuffix(ASSISTANT_TOKEN)) for m in messages]
         while True:
             system = self._system_message(remember=len(pieces) < len(self.turns))
-            head = self.tokenizer.encode(chat_prompt([], system=system))  # system, <|assistant|>
+            head = encode(chat_prompt([], system=system))  # the system message and <|assistant|>
             if len(head) + sum(map(len, pieces)) <= budget or not pieces:
                 return (head[:-1] + [i for piece in pieces for i in piece] + head[-1:])[-budget:]
             if len(pieces) == 1:  # one message over the budget: keep its markers and its end
-                head = self.tokenizer.encode(chat_prompt([], system=self._system_message(True)))
+                head = encode(chat_prompt([], system=self._system_message(remember=True)))
                 (role, *text, end), room = pieces[0], max(0, budget - len(head) - 2)
                 return [*head[:-1], role, *text[len(text) - room :], end, head[-1]][-budget:]
             pieces = pieces[2:] if len(pieces) > 2 else pieces[1:]

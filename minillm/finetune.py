@@ -46,7 +46,7 @@ def assistant_mask(ids: Sequence[int], tokenizer: Tokenizer) -> list[bool]:
 def sft_example(text: str, tokenizer: Tokenizer, max_len: int) -> tuple[list[int], list[int]]:
     """(inputs, labels) for one chat-template dialogue: labels are the next tokens where the next
     token is the assistant's, IGNORE elsewhere. Longer dialogues keep their first ``max_len`` + 1."""
-    ids = tokenizer.encode(text)[: max_len + 1]
+    ids = tokenizer.encode(text, allowed_special="all")[: max_len + 1]
     if len(ids) < 2:
         raise ValueError(f"a dialogue must have at least 2 tokens, got {len(ids)}: {text!r}")
     scored = assistant_mask(ids, tokenizer)

@@ -96,11 +96,12 @@ def prompt_ids_by_reencoding(chat: ChatSession) -> list[int]:
         messages = messages[1:]
     while True:
         system = chat._system_message(remember=len(messages) < len(chat.turns))
-        ids = chat.tokenizer.encode(chat_prompt(messages, system=system))
+        ids = chat.tokenizer.encode(chat_prompt(messages, system=system), allowed_special="all")
         if len(ids) <= budget or not messages:
             return ids[-budget:]
         if len(messages) == 1:  # drop the text's first tokens, not the markers; show the memory
-            ids = chat.tokenizer.encode(chat_prompt(messages, chat._system_message(remember=True)))
+            system = chat._system_message(remember=True)
+            ids = chat.tokenizer.encode(chat_prompt(messages, system), allowed_special="all")
             role = ids.index(chat.tokenizer.special_tokens[f"<|{messages[0][0]}|>"])
             while len(ids) > budget and ids[role + 1] != chat.tokenizer.special_tokens["<|end|>"]:
                 del ids[role + 1]
@@ -129,9 +130,9 @@ class Counting:
     def __init__(self, tokenizer, calls):
         self.tokenizer, self.calls = tokenizer, calls
 
-    def encode(self, text):
+    def encode(self, text, allowed_special="none"):
         self.calls.append(text)
-        return self.tokenizer.encode(text)
+        return self.tokenizer.encode(text, allowed_special)
 
 
 def test_full_width_digits_become_ascii_and_other_digits_are_no_order_id():

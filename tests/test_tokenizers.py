@@ -171,10 +171,12 @@ def test_merges_glue_chinese_words_not_punctuation():
 @given(st.one_of(UNICODE_TEXT, CHAT_TEXT))
 def test_bpe_round_trip_on_any_unicode(text):
     tokenizer = mixed_bpe()
-    ids = tokenizer.encode(text)
+    ids = tokenizer.encode(text, allowed_special="all")
     assert tokenizer.decode(ids) == text
     assert ids.count(tokenizer.special_tokens["<|end|>"]) == text.count("<|end|>")
-    assert tokenizer.decode(tokenizer.encode(text, allowed_special="none")) == text
+    plain = tokenizer.encode(text)  # by default markup in the text is ordinary text
+    assert tokenizer.decode(plain) == text
+    assert not set(plain) & set(tokenizer.special_tokens.values())
 
 
 @settings(max_examples=100, deadline=None)
@@ -202,15 +204,15 @@ def test_a_long_run_of_chinese_encodes_in_time_linear_in_its_length():
 def test_special_tokens_are_single_ids_and_round_trip():
     tokenizer = mixed_bpe()
     text = chat_corpus(3)
-    ids = tokenizer.encode(text)
+    ids = tokenizer.encode(text, allowed_special="all")
     assert tokenizer.decode(ids) == text
     for token in SPECIAL_TOKENS[1:4]:  # user, assistant, end all occur in chat text
         assert ids.count(tokenizer.special_tokens[token]) == text.count(token)
-    assert tokenizer.encode("<|system|>你好") == [
+    assert tokenizer.encode("<|system|>你好", allowed_special="all") == [
         tokenizer.special_tokens["<|system|>"],
         *tokenizer.encode("你好"),
     ]
-    plain = tokenizer.encode(text, allowed_special="none")
+    plain = tokenizer.encode(text)
     assert not set(plain) & set(tokenizer.special_tokens.values())
     only_end = tokenizer.encode("<|user|>hi<|end|>", allowed_special={"<|end|>"})
     assert only_end[-1] == tokenizer.special_tokens["<|end|>"]
@@ -244,8 +246,10 @@ def test_char_tokenizer_ids_unknowns_and_specials():
         tokenizer.unk_id,
         tokenizer.unk_id,
     ]
-    assert tokenizer.decode(tokenizer.encode("hello<|end|>")) == "hello<|end|>"
-    assert tokenizer.encode("<|end|>") == [tokenizer.special_tokens["<|end|>"]]
+    assert tokenizer.decode(tokenizer.encode("hello<|end|>", "all")) == "hello<|end|>"
+    assert tokenizer.encode("<|end|>", "all") == [tokenizer.special_tokens["<|end|>"]]
+    unk, (e, d) = tokenizer.unk_id, (tokenizer.chars.index(c) for c in "ed")
+    assert tokenizer.encode("<|end|>") == [unk, unk, e, unk, d, unk, unk]  # as ordinary text
     assert tokenizer.vocab_size == len(tokenizer.chars) + 1 + len(SPECIAL_TOKENS)
 
 

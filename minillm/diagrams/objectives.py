@@ -92,7 +92,7 @@ def _chat_tokens(text: str) -> tuple[list[str], list[bool]]:
     from minillm.tokenizers import Tokenizer
 
     tok = Tokenizer.load(PRETRAINED_DIR / "chat-zh" / "tokenizer.json")
-    ids = tok.encode(text)
+    ids = tok.encode(text, allowed_special="all")
     return [tok.decode([i]) for i in ids], assistant_mask(ids, tok)
 
 

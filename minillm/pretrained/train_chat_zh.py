@@ -109,7 +109,9 @@ def token_chars(tokenizer) -> str:
 def reply(model, tokenizer, prompt: str, max_new_tokens: int = 80) -> str:
     """The model's greedy reply to a chat prompt ending in ``<|assistant|>``, up to ``<|end|>``."""
     end = tokenizer.special_tokens[END_TOKEN]
-    ids = tokenizer.encode(prompt)[-(model.config.block_size - max_new_tokens) :]
+    ids = tokenizer.encode(prompt, allowed_special="all")[
+        -(model.config.block_size - max_new_tokens) :
+    ]
     out = generate(model, [ids], max_new_tokens=max_new_tokens, eos_token_id=end)
     new = [t for t in out[0, len(ids) :].tolist() if t != end]
     return tokenizer.decode(new)
@@ -183,7 +185,7 @@ def main() -> None:
 
     model = GPT(GPTConfig(vocab_size=tokenizer.vocab_size, **s["model"])).to(device)
     p = s["pretrain"]
-    text_ids = torch.tensor(tokenizer.encode(text[:2_000_000]))
+    text_ids = torch.tensor(tokenizer.encode(text[:2_000_000], allowed_special="all"))
     text_train, text_val = train_val_split(text_ids)
     config = TrainConfig(
         max_steps=p["steps"],

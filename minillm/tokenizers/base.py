@@ -112,9 +112,11 @@ class Tokenizer:
                 f"this {type(self).__name__} has no vocabulary: train() or load() it first"
             )
 
-    def encode(self, text: str, allowed_special="all") -> list[int]:
+    def encode(self, text: str, allowed_special="none") -> list[int]:
         """Text -> ids. Special tokens named by allowed_special ("all", "none" or a set of them) become
-        one id each; any other occurrence of their text is encoded as ordinary characters.
+        one id each; any other occurrence of their text is encoded as ordinary characters. By default
+        none is allowed (as in tiktoken and minbpe), so "<|end|>" typed by a user cannot act as one:
+        code that renders a chat template passes allowed_special="all".
         """
         self._check_text(text)
         if allowed_special == "all":

@@ -75,7 +75,9 @@ class AttentionViewer:
     def __init__(self, model, tokenizer, text: str, max_tokens: int = 64):
         if not isinstance(text, str) or not text:
             raise ValueError("text must be a non-empty str")
-        ids = tokenizer.encode(text)[: min(max_tokens, model.config.block_size)]
+        ids = tokenizer.encode(text, allowed_special="all")[
+            : min(max_tokens, model.config.block_size)
+        ]
         device = next(model.parameters()).device
         with evaluating(model):
             _, _, attentions = model(torch.tensor([ids], device=device), return_attention=True)
