@@ -96,3 +96,18 @@ def test_figure_names_are_unique_and_referenced():
     assert len(names) == len(set(names))
     unreferenced = [n for n in names if f"`{n}`" not in text and f"<{n}>" not in text]
     assert not unreferenced, f"figures the text never refers to: {unreferenced}"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_saved_widgets_have_their_state(path):
+    """A widget drawn on the static site needs its model in the notebook's saved widget state."""
+    notebook = json.loads(path.read_text(encoding="utf-8"))
+    state = notebook["metadata"].get("widgets", {})
+    models = state.get("application/vnd.jupyter.widget-state+json", {}).get("state", {})
+    views = [
+        output["data"]["application/vnd.jupyter.widget-view+json"]["model_id"]
+        for cell in notebook["cells"]
+        for output in cell.get("outputs", [])
+        if "application/vnd.jupyter.widget-view+json" in output.get("data", {})
+    ]
+    assert all(view in models for view in views), f"{path.name}: re-execute it as a whole"
