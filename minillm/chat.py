@@ -166,13 +166,14 @@ class ChatSession:
         # message once, then add up lengths while dropping the oldest question and answer.
         encode = functools.partial(self.tokenizer.encode, allowed_special="all")  # the markup
         pieces = [encode(chat_prompt([m]).removesuffix(ASSISTANT_TOKEN)) for m in messages]
+        # the system message (with the facts once a turn is left out) and <|assistant|>
+        heads = {r: encode(chat_prompt([], system=self._system_message(r))) for r in (False, True)}
         while True:
-            system = self._system_message(remember=len(pieces) < len(self.turns))
-            head = encode(chat_prompt([], system=system))  # the system message and <|assistant|>
+            head = heads[len(pieces) < len(self.turns)]
             if len(head) + sum(map(len, pieces)) <= budget or not pieces:
                 return (head[:-1] + [i for piece in pieces for i in piece] + head[-1:])[-budget:]
             if len(pieces) == 1:  # one message over the budget: keep its markers and its end
-                head = encode(chat_prompt([], system=self._system_message(remember=True)))
+                head = heads[True]
                 (role, *text, end), room = pieces[0], max(0, budget - len(head) - 2)
                 return [*head[:-1], role, *text[len(text) - room :], end, head[-1]][-budget:]
             pieces = pieces[2:] if len(pieces) > 2 else pieces[1:]

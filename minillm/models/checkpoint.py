@@ -101,10 +101,11 @@ def check_weights(path: Path, model: nn.Module) -> None:
     (built on the meta device: shapes only) has not, lacks, or has in another shape. Tied weights
     are saved once, under any one of their names."""
     saved = safetensors_header(path)
+    state = model.state_dict(keep_vars=True)
+    shapes = {name: tuple(tensor.shape) for name, tensor in state.items()}
     groups: dict[int, list[str]] = {}
-    for name, tensor in model.state_dict(keep_vars=True).items():
+    for name, tensor in state.items():
         groups.setdefault(id(tensor), []).append(name)
-    shapes = {name: tuple(t.shape) for name, t in model.state_dict().items()}
     for name, (_, shape) in saved.items():
         if name not in shapes:
             raise ValueError(f"{path}: tensor {name!r} is not a weight of this model")
