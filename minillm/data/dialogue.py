@@ -12,7 +12,15 @@ import re
 import string
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from types import MappingProxyType
+
+from minillm.dialogue.schema import (
+    INTENT_KEYWORDS,
+    INTENTS,
+    REQUIRED_SLOTS,
+    SLOT_LABELS,
+    SLOTS,
+    TASK_INTENTS,
+)
 
 __all__ = [
     "ACTS",
@@ -52,51 +60,8 @@ ASSISTANT_TOKEN = "<|assistant|>"
 END_TOKEN = "<|end|>"
 
 SPLITS = ("train", "heldout")
-SLOTS = ("order_id", "product", "city", "date", "reason")
-INTENTS = (
-    "greeting",
-    "order_status",
-    "shipping_time",
-    "return_refund",
-    "change_address",
-    "business_hours",
-    "product_recommendation",
-    "complaint",
-    "thanks_bye",
-)
-REQUIRED_SLOTS: Mapping[str, tuple[str, ...]] = MappingProxyType(
-    {
-        "greeting": (),
-        "order_status": ("order_id",),
-        "shipping_time": ("city",),
-        "return_refund": ("order_id", "reason"),
-        "change_address": ("order_id", "city"),
-        "business_hours": ("date",),
-        "product_recommendation": ("product",),
-        "complaint": ("order_id",),
-        "thanks_bye": (),
-    }
-)
-TASK_INTENTS = tuple(i for i in INTENTS if REQUIRED_SLOTS[i])
 ACTS = ("greet", "inform_intent", "inform_slot", "request", "answer", "thanks", "close")
 SENTIMENTS = ("neutral", "negative", "very_negative")
-
-# Every assistant request for a slot contains its label; every answer contains its intent keyword
-# (and no other intent's keyword), so a scripted judge can read a reply by substring tests.
-SLOT_LABELS: Mapping[str, str] = MappingProxyType(
-    {"order_id": "订单号", "product": "商品", "city": "城市", "date": "日期", "reason": "原因"}
-)
-INTENT_KEYWORDS: Mapping[str, str] = MappingProxyType(
-    {
-        "order_status": "状态",
-        "shipping_time": "送达",
-        "return_refund": "退款",
-        "change_address": "收货地址",
-        "business_hours": "营业时间",
-        "product_recommendation": "推荐",
-        "complaint": "工单",
-    }
-)
 
 # ---------------------------------------------------------------------------------------------
 # User phrasings. Each pool (and each group of intent templates stating the same slots) is
