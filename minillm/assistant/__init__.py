@@ -1,0 +1,1 @@
+"""The default assistant: NLU → state and memory → policy → backend → generation."""
