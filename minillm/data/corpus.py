@@ -22,6 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from minillm.data.chatterbot import CHATTERBOT_URL, build_chatterbot_chinese
 from minillm.data.crosswoz import CONVLAB_URL, build_crosswoz_templates
 from minillm.data.reviews import REVIEWS_URL, build_reviews
 from minillm.data.tang import build_tang_poems, tang_json_urls
@@ -82,6 +83,14 @@ CORPORA: dict[str, CorpusSpec] = {
         urls=(CONVLAB_URL,),
         description="CrossWOZ's delexicalised user and system templates by dialogue act (ConvLab-3)",
         build=build_crosswoz_templates,
+    ),
+    "chatterbot_chinese": CorpusSpec(
+        name="chatterbot_chinese",
+        filename="chatterbot_chinese.json",
+        sha256="63617ead1053ee1953ec304b595880e2a89eebce052ef1e01f56e9aed2471058",
+        urls=(CHATTERBOT_URL,),
+        description="467 short Chinese chit-chat conversations in 17 categories (chatterbot-corpus)",
+        build=build_chatterbot_chinese,
     ),
 }
 
