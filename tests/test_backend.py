@@ -317,3 +317,16 @@ def test_threads_share_one_shop(shop):
     for change in done["change_address"]:
         assert shop.order(change["order_id"])["status"] != "已签收"
     assert shop._conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+def test_place_order_adds_a_known_order_once():
+    shop = Shop()
+    order = shop.place_order("1234567890", status="运输中")
+    assert shop.order("1234567890") == order and order["status"] == "运输中"
+    assert shop.refund("1234567890", "不想要了")["order_id"] == "1234567890"
+    with pytest.raises(ShopError, match="已经存在"):
+        shop.place_order("1234567890")
+    with pytest.raises(ShopError, match="10位"):
+        shop.place_order("12345")
+    shop.reset()
+    assert shop.order("1234567890") is None

@@ -326,6 +326,24 @@ class Shop:
             raise ValueError(f"n must be between 0 and {len(ids)}, got {n}")
         return random.Random(self.seed).sample(ids, n)
 
+    def place_order(self, order_id: str, status: str = "已发货") -> dict:
+        """Add an order with this id (a product and a city drawn from the id), e.g. for a shopper
+        whose order number is given; ShopError if the id is taken or is not 10 digits."""
+        order_id = _text("order_id", order_id)
+        if status not in STATUSES:
+            raise ValueError(f"status must be one of {STATUSES}, got {status!r}")
+        if not (len(order_id) == 10 and order_id.isascii() and order_id.isdigit()):
+            raise ShopError(f"订单号{order_id}不是10位数字")
+        rng = random.Random(order_id)
+        with self._lock, self._conn:
+            if self._row("SELECT 1 FROM orders WHERE order_id = ?", (order_id,)):
+                raise ShopError(f"订单{order_id}已经存在")
+            product = rng.choice(self._initial["products"])[0]
+            city = rng.choice(self._initial["shipping"])[0]
+            row = (order_id, product, city, status, self.today.isoformat(), 0)
+            self._conn.execute("INSERT INTO orders VALUES (?, ?, ?, ?, ?, ?)", row)
+        return self.order(order_id)
+
     # ------------------------------------------------------------------ actions
 
     def refund(self, order_id: str, reason: str) -> dict:
