@@ -17,6 +17,7 @@ __all__ = [
     "SYSTEM_ACTS",
     "TASK_INTENTS",
     "TURN_INTENTS",
+    "valid_value",
 ]
 
 SLOTS = ("order_id", "product", "city", "date", "reason")
@@ -72,3 +73,11 @@ INTENT_KEYWORDS: Mapping[str, str] = MappingProxyType(
         "complaint": "工单",
     }
 )
+
+
+def valid_value(slot: str, value: str) -> bool:
+    """Whether ``value`` can be a value of ``slot`` at all: an order number is 10 digits, a city, a
+    date or a reason at least two characters (no city is called "填")."""
+    if slot == "order_id":
+        return len(value) == 10 and value.isascii() and value.isdigit()
+    return len(value.strip()) >= (1 if slot == "product" else 2)
