@@ -1,5 +1,6 @@
-"""Chat latency: time to the first streamed piece and streamed tokens/s of a ChatSession, next to
-HF ``generate`` with a streamer on the same weights, in the same run.
+"""Chat latency: time to the first streamed piece, whole reply and streamed tokens/s of a
+ChatSession, next to HF ``generate`` with a streamer on the same weights, in the same run; and the
+time per reply of the assistant (NLU, state, policy, shop, reply) on the hand-written dialogues.
 
 Each round replays the user turns of held-out dialogues through a fresh session (greedy), so the
 prompt grows with the conversation as it does in real use.
@@ -24,18 +25,40 @@ from minillm.data.dialogue import generate_dialogues
 
 def replay(model, tokenizer, dialogues, respond):
     """Call ``respond(chat, text) -> (seconds to first piece, tokens)`` on every user turn of
-    ``dialogues``, one fresh session per dialogue; (first-piece latencies, tokens, seconds)."""
-    firsts, tokens, seconds = [], 0, 0.0
+    ``dialogues``, one fresh session per dialogue; (first-piece latencies, whole-reply latencies,
+    tokens, seconds)."""
+    firsts, wholes, tokens = [], [], 0
     for dialogue in dialogues:
         chat = ChatSession(model, tokenizer)
         for turn in dialogue.turns:
             if turn.role == "user":
                 start = time.perf_counter()
                 first, n = respond(chat, turn.text)
-                seconds += time.perf_counter() - start
+                wholes.append(time.perf_counter() - start)
                 firsts.append(first)
                 tokens += n
-    return firsts, tokens, seconds
+    return firsts, wholes, tokens, sum(wholes)
+
+
+def assistant_replay():
+    """The assistant on every user turn of the hand-written dialogues: (first piece, whole reply)
+    latencies; its reply is checked before it is shown, so the first piece is the whole reply."""
+    from minillm.assistant import Assistant
+    from minillm.assistant.evaluation import shop_with_orders_of
+    from minillm.dialogue.handwritten import handwritten_dialogues, tricky_inputs
+
+    dialogues = handwritten_dialogues()
+    assistant = Assistant.load(shop=shop_with_orders_of(dialogues, tricky_inputs()))
+    firsts, wholes = [], []
+    for dialogue in dialogues:
+        assistant.reset()
+        for turn in dialogue["turns"]:
+            start, first = time.perf_counter(), None
+            for _ in assistant.stream(turn["user"]):
+                first = first or time.perf_counter() - start
+            wholes.append(time.perf_counter() - start)
+            firsts.append(first)
+    return firsts, wholes
 
 
 def ours(tokenizer):
@@ -85,6 +108,12 @@ def hf_generate(model, tokenizer):
     return respond
 
 
+def _percentiles(seconds) -> tuple[float, float]:
+    """(p50, p90) in milliseconds."""
+    ordered = sorted(seconds)
+    return statistics.median(ordered) * 1000, ordered[int(0.9 * (len(ordered) - 1))] * 1000
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--model", default="chat-zh")
@@ -101,14 +130,16 @@ def main() -> None:
         rows.append(("HF generate + streamer", *replay(model, tokenizer, dialogues, respond)))
     except ImportError:
         print("(transformers not installed: HF row skipped)")
-    print(f"\n{'':28}{'first piece p50':>16}{'p90':>9}{'tokens/s':>10}")
-    for name, firsts, tokens, seconds in rows:
-        firsts = sorted(firsts)
-        p50, p90 = statistics.median(firsts), firsts[int(0.9 * (len(firsts) - 1))]
-        print(f"{name:28}{p50 * 1000:13.1f} ms{p90 * 1000:6.1f} ms{tokens / seconds:10.0f}")
-    if len(rows) == 2:
+    assistant_replay()  # warm-up
+    rows.append(("minillm Assistant.stream", *assistant_replay(), None, None))
+    print(f"\n{'':28}{'first piece p50':>16}{'p90':>9}{'whole p50':>11}{'p90':>9}{'tokens/s':>10}")
+    for name, firsts, wholes, tokens, seconds in rows:
+        f50, f90, w50, w90 = (*_percentiles(firsts), *_percentiles(wholes))
+        rate = f"{tokens / seconds:10.0f}" if tokens else f"{'-':>10}"
+        print(f"{name:28}{f50:13.1f} ms{f90:6.1f} ms{w50:8.1f} ms{w90:6.1f} ms{rate}")
+    if rows[1][0].startswith("HF"):
         mine, theirs = rows[0], rows[1]
-        speed = (mine[2] / mine[3]) / (theirs[2] / theirs[3])
+        speed = (mine[3] / mine[4]) / (theirs[3] / theirs[4])
         first = statistics.median(theirs[1]) / statistics.median(mine[1])
         print(f"\nminillm vs HF: first piece {first:.2f}× sooner, {speed:.2f}× the tokens/s")
 

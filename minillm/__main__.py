@@ -2,7 +2,7 @@
 
 python -m minillm train --recipe shakespeare-char [--device cpu] [--out runs/shakespeare]
 torchrun --nproc_per_node=2 -m minillm train --recipe shakespeare-char-gpu
-python -m minillm chat [--model chat-zh] [--strategy greedy|beam|sample]
+python -m minillm chat [--model assistant|chat-zh] [--strategy greedy|beam|sample]
 python -m minillm generate --model shakespeare-char --prompt "ROMEO:" [--temperature 0.8 --top-p 0.9]
 python -m minillm dm [--nlu-error 0.1] [--episodes 20000]   (play the user against a Q-learning agent)
 python -m minillm student [--out _build/student] notebooks/*.ipynb   (solutions removed)
@@ -94,11 +94,17 @@ def interact(session, read=input, write=print) -> None:
 
 
 def _chat(args) -> int:
-    from minillm.chat import ChatSession
+    if args.model == "assistant":
+        from minillm.assistant import Assistant
 
-    model, tokenizer = _load_chat_model(args.model)
+        session = Assistant.load()
+    else:
+        from minillm.chat import ChatSession
+
+        model, tokenizer = _load_chat_model(args.model)
+        session = ChatSession(model, tokenizer, strategy=args.strategy)
     _line_editing()
-    interact(ChatSession(model, tokenizer, strategy=args.strategy))
+    interact(session)
     return 0
 
 
@@ -205,8 +211,12 @@ def main(argv: list[str] | None = None) -> int:
     train.add_argument("--device", default=None, help="cpu, cuda, cuda:N or mps (default: best)")
     train.add_argument("--out", default=None, help="folder for the best checkpoint and tokenizer")
     train.add_argument("--stop-at-val", type=float, default=None, help="stop at this val loss")
-    chat = commands.add_parser("chat", help="talk to a chat model in the terminal")
-    chat.add_argument("--model", default="chat-zh", help="shipped model name or checkpoint folder")
+    chat = commands.add_parser("chat", help="talk to the shop's assistant or a chat model")
+    chat.add_argument(
+        "--model",
+        default="assistant",
+        help="assistant (NLU, state, policy, shop), or an end-to-end chat model: chat-zh or a folder",
+    )
     chat.add_argument("--strategy", default="greedy", choices=["greedy", "beam", "sample"])
     gen = commands.add_parser("generate", help="continue a prompt with a model (greedy or sampled)")
     gen.add_argument("--model", default="shakespeare-char", help="shipped model name or folder")
