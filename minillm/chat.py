@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 import torch
 
-from minillm.data.dialogue import ASSISTANT_TOKEN, END_TOKEN, SYSTEM_TOKEN, USER_TOKEN
+from minillm.chat_template import ASSISTANT_TOKEN, END_TOKEN, SYSTEM_TOKEN, USER_TOKEN
 from minillm.finetune import chat_prompt, strip_markup
 from minillm.generation import GenerationConfig, generate
 from minillm.generation import stream as stream_tokens

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 import torch
 
-from minillm.data.dialogue import ASSISTANT_TOKEN, END_TOKEN, SYSTEM_TOKEN, USER_TOKEN
+from minillm.chat_template import ASSISTANT_TOKEN, END_TOKEN, SYSTEM_TOKEN, USER_TOKEN
 from minillm.tokenizers import Tokenizer
 from minillm.tokenizers.base import PAD_TOKEN
 

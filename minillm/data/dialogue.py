@@ -13,6 +13,13 @@ import string
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from minillm.chat_template import (
+    ASSISTANT_TOKEN,
+    END_TOKEN,
+    SYSTEM_TOKEN,
+    USER_TOKEN,
+    parse_chat_text,
+)
 from minillm.dialogue.schema import (
     INTENT_KEYWORDS,
     INTENTS,
@@ -53,11 +60,6 @@ __all__ = [
     "user_templates",
     "value_pool",
 ]
-
-SYSTEM_TOKEN = "<|system|>"
-USER_TOKEN = "<|user|>"
-ASSISTANT_TOKEN = "<|assistant|>"
-END_TOKEN = "<|end|>"
 
 SPLITS = ("train", "heldout")
 ACTS = ("greet", "inform_intent", "inform_slot", "request", "answer", "thanks", "close")
@@ -1296,22 +1298,6 @@ def assistant_prompts(dialogue: Dialogue, system: str | None = None) -> list[tup
             history = dataclasses.replace(dialogue, turns=dialogue.turns[:k])
             prompts.append((to_chat_text(history, system) + ASSISTANT_TOKEN, turn))
     return prompts
-
-
-_MESSAGE_RE = re.compile(r"<\|(system|user|assistant)\|>(.*?)<\|end\|>", re.DOTALL)
-
-
-def parse_chat_text(text: str) -> list[tuple[str, str]]:
-    """Split one dialogue's chat text back into (role, text) messages; ValueError if malformed."""
-    messages, position = [], 0
-    for match in _MESSAGE_RE.finditer(text):
-        if match.start() != position:
-            break
-        messages.append((match.group(1), match.group(2)))
-        position = match.end()
-    if position != len(text):
-        raise ValueError(f"text is not a sequence of chat messages from position {position}")
-    return messages
 
 
 def chat_corpus(

@@ -15,7 +15,7 @@ from collections.abc import Collection, Iterable
 from os import PathLike
 from pathlib import Path
 
-from minillm.data.dialogue import ASSISTANT_TOKEN, END_TOKEN, SYSTEM_TOKEN, USER_TOKEN
+from minillm.chat_template import ASSISTANT_TOKEN, END_TOKEN, SYSTEM_TOKEN, USER_TOKEN
 
 PAD_TOKEN = "<|pad|>"
 SPECIAL_TOKENS = (SYSTEM_TOKEN, USER_TOKEN, ASSISTANT_TOKEN, END_TOKEN, PAD_TOKEN)
