@@ -19,7 +19,7 @@ from torch import nn
 
 from minillm.dialogue.schema import SLOTS, TURN_INTENTS
 from minillm.models.bert import BertModel, MaskedLMHead
-from minillm.models.checkpoint import check_weights, config_from
+from minillm.models.checkpoint import check_weights, config_from, read_json
 
 __all__ = ["NLU", "TAGS", "CharVocab", "JointBert", "NLUConfig", "Parse"]
 
@@ -197,7 +197,12 @@ class NLU:
         other before any weight is allocated, and a bad file is a ValueError naming it."""
         folder = Path(folder)
         config = config_from(folder / "config.json", "nlu_config", NLUConfig)
-        vocab = CharVocab(read_json_list(folder / "vocab.json"))
+        chars = read_json(folder / "vocab.json", kind=object)
+        if not isinstance(chars, list) or not all(
+            isinstance(c, str) and len(c) == 1 for c in chars
+        ):
+            raise ValueError(f"{folder / 'vocab.json'} must hold a JSON list of single characters")
+        vocab = CharVocab(chars)
         if len(vocab) != config.vocab_size:
             raise ValueError(
                 f"{folder / 'vocab.json'} holds {len(vocab)} tokens, the config {config.vocab_size}"
@@ -211,16 +216,3 @@ class NLU:
         except (SafetensorError, RuntimeError) as err:
             raise ValueError(f"{weights} could not be loaded: {err}") from None
         return cls(model, vocab)
-
-
-def read_json_list(path: Path) -> list[str]:
-    """A JSON list of single characters from ``path``, or a ValueError naming the file."""
-    try:
-        value = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ValueError(f"{path} does not exist") from None
-    except (UnicodeDecodeError, json.JSONDecodeError) as err:
-        raise ValueError(f"{path} is not valid JSON: {err}") from None
-    if not isinstance(value, list) or not all(isinstance(c, str) and len(c) == 1 for c in value):
-        raise ValueError(f"{path} must hold a JSON list of single characters")
-    return value

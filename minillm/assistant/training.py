@@ -87,6 +87,14 @@ def _schedule(optimizer, step: int, steps: int, lr: float, warmup: int = 100) ->
         group["lr"] = lr * scale
 
 
+def _update(model, optimizer, loss) -> None:
+    """One optimiser step on ``loss``, gradients clipped to norm 1."""
+    optimizer.zero_grad(set_to_none=True)
+    loss.backward()
+    torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+    optimizer.step()
+
+
 def train_nlu(
     dialogues: int = 6000,
     pretrain_steps: int = 1200,
@@ -115,10 +123,7 @@ def train_nlu(
         ids, mask, labels = _mlm_batch(rng.sample(texts, batch_size), vocab, cfg, generator)
         hidden = model.bert(ids, None, mask)[labels != IGNORE_INDEX]  # score masked ones only
         loss = F.cross_entropy(model.mlm_head(hidden), labels[labels != IGNORE_INDEX])
-        optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-        optimizer.step()
+        _update(model, optimizer, loss)
         if step % 500 == 0 or step == pretrain_steps - 1:
             log(f"masked LM step {step}: loss {loss.item():.3f} ({time.time() - start:.0f} s)")
     optimizer = torch.optim.AdamW(model.parameters(), lr=5e-4, weight_decay=0.01)
@@ -131,10 +136,7 @@ def train_nlu(
         loss = F.cross_entropy(intent_logits, intents) + F.cross_entropy(
             tag_logits.flatten(0, 1), tags.flatten(), weight=tag_weight
         )
-        optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-        optimizer.step()
+        _update(model, optimizer, loss)
         if step % 500 == 0 or step == finetune_steps - 1:
             log(f"joint step {step}: loss {loss.item():.3f} ({time.time() - start:.0f} s)")
     return NLU(model, vocab), heldout

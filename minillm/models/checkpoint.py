@@ -21,15 +21,16 @@ FLOAT_BYTES = {"F64": 8, "F32": 4, "F16": 2, "BF16": 2}  # the weight dtypes a m
 MAX_HEADER_BYTES = 100_000_000  # safetensors' own limit
 
 
-def read_json(path: Path) -> dict:
-    """A JSON object from ``path``, or a ValueError naming the file."""
+def read_json(path: Path, kind: type = dict):
+    """The JSON value in ``path``, which must be a ``kind`` (an object by default; ``object``
+    accepts any), or a ValueError naming the file."""
     try:
         value = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise ValueError(f"{path} does not exist") from None
     except (UnicodeDecodeError, json.JSONDecodeError) as err:
         raise ValueError(f"{path} is not valid JSON: {err}") from None
-    if not isinstance(value, dict):
+    if not isinstance(value, kind):
         raise ValueError(f"{path} must hold a JSON object, got {type(value).__name__}")
     return value
 
