@@ -129,6 +129,24 @@ def test_shipping_days(shop):
         shop.shipping_days(None)
 
 
+def test_mentions_are_the_values_the_tables_hold(shop):
+    assert shop.mentions("这周六之前电饭煲能送到长沙不") == [
+        ("date", 0, 3),
+        ("product", 5, 8),
+        ("city", 11, 13),
+    ]
+    assert shop.mentions("小智蓝牙耳机和12月25日，中秋") == [
+        ("product", 0, 6),  # the longest name, not its category inside it
+        ("date", 7, 12),  # "12月25", what the date reader needs
+        ("date", 14, 16),
+    ]
+    assert shop.mentions("火星上有快递吗") == []
+    for city in pool("city"):
+        assert shop.mentions(f"寄到{city}") == [("city", 2, 2 + len(city))]
+    with pytest.raises(TypeError, match="text"):
+        shop.mentions(None)
+
+
 def test_recommend(shop):
     for product in pool("product"):
         pick = shop.recommend(product)

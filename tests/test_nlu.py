@@ -7,7 +7,16 @@ import pytest
 import torch
 
 from minillm.assistant.assistant import ASSISTANT_DIR
-from minillm.assistant.nlu import NLU, TAGS, CharVocab, JointBert, NLUConfig, decode_tags
+from minillm.assistant.nlu import (
+    NLU,
+    TAGS,
+    CharVocab,
+    JointBert,
+    NLUConfig,
+    Parse,
+    decode_tags,
+    link,
+)
 from minillm.assistant.training import evaluate
 from minillm.data.corpus import corpus_available
 from minillm.dialogue.nlu_examples import nlu_examples, spans_of
@@ -42,6 +51,23 @@ def test_bio_tags_decode_to_spans():
         ("date", 7, 8),
     ]
     assert len(TAGS) == 11 and TAGS[0] == "O"
+
+
+def test_link_widens_tagged_characters_to_the_known_value_and_its_slot():
+    text = "那拉萨呢，订单3920417765，中秋节"
+    parse = Parse(
+        "inform",
+        1.0,
+        {"date": "拉", "order_id": "3920417765", "city": "秋节"},
+        spans={"date": (1, 2), "order_id": (7, 17), "city": (19, 21)},
+    )
+    known = [("city", 1, 3), ("date", 18, 21)]
+    linked = link(parse, text, known)
+    assert linked.slots == {"city": "拉萨", "order_id": "3920417765", "date": "中秋节"}
+    assert linked.spans == {"city": (1, 3), "order_id": (7, 17), "date": (18, 21)}
+    assert link(parse, text, []).slots == parse.slots  # nothing known: the tagger's spans
+    untagged = Parse("out_of_domain", 0.9, {}, spans={})
+    assert link(untagged, "明天上海会下雨吗", [("date", 0, 2), ("city", 2, 4)]).slots == {}
 
 
 def test_the_vocabulary_reads_full_width_and_capitals_as_ascii():

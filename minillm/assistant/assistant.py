@@ -1,7 +1,7 @@
 """The assistant: each user turn goes through the loop of dynamic interaction. The NLU reads it, the
-belief state takes it in, the policy chooses an act, the shop answers or acts, and the reply writer
-says what happened: values as the user typed them, facts as the database holds them, and an action
-only once the database has done it.
+shop's tables say what the values it found are, the belief state takes them in, the policy chooses
+an act, the shop answers or acts, and the reply writer says what happened: values as the user typed
+them, facts as the database holds them, and an action only once the database has done it.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from minillm.assistant.backend import Shop, ShopError
-from minillm.assistant.nlu import NLU, Parse
+from minillm.assistant.nlu import NLU, Parse, link
 from minillm.assistant.policy import Policy
 from minillm.assistant.state import BeliefState
 from minillm.assistant.writer import ReplyWriter
@@ -59,7 +59,7 @@ class Assistant:
     def respond(self, text: str) -> Reply:
         """Read one user message and answer it. Any string is accepted; non-strings read as ""."""
         text = clean_input(text, max_chars=MAX_MESSAGE_CHARS)
-        parse = self.nlu.parse(text, self.last_reply)
+        parse = link(self.nlu.parse(text, self.last_reply), text, self.shop.mentions(text))
         if parse.intent == "affirm" and self.state.confirming and parse.confidence < SURE_YES:
             return Reply("confirm", self.last_reply, parse)  # an unsure yes changes nothing
         self.state.update(parse.intent, parse.slots)

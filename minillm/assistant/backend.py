@@ -212,6 +212,7 @@ class Shop:
         self._conn.execute("PRAGMA foreign_keys = ON")
         self._conn.executescript(SCHEMA)
         self.reset()
+        self._patterns = self._catalogue()
 
     def reset(self) -> None:
         """Restore the initial rows: the seeded orders, and no refunds, changes or tickets."""
@@ -307,6 +308,37 @@ class Shop:
                 "ORDER BY rating DESC, price_yuan, name LIMIT 1",
                 {"t": text},
             )
+
+    def mentions(self, text: str) -> list[tuple[str, int, int]]:
+        """(slot, start, end) of every value the shop knows in ``text``: a city it ships to, a
+        product or category it sells, a day its date reader understands. Longest first, no two
+        overlapping; the NLU's spans are widened to these (see ``nlu.link``)."""
+        if not isinstance(text, str):
+            raise TypeError(f"text must be a str, got {type(text).__name__}")
+        found = [
+            (slot, m.start(), m.end())
+            for slot, pattern in self._patterns
+            for m in pattern.finditer(text)
+        ]
+        kept: list[tuple[str, int, int]] = []
+        for slot, i, j in sorted(found, key=lambda m: (m[1] - m[2], m[1])):
+            if all(j <= a or b <= i for _, a, b in kept):
+                kept.append((slot, i, j))
+        return sorted(kept, key=lambda m: m[1])
+
+    def _catalogue(self) -> list[tuple[str, re.Pattern]]:
+        """One pattern per slot for ``mentions``: the values the tables hold, longest first."""
+        words = {
+            "city": [r["city"] for r in self.rows("shipping")],
+            "product": [w for r in self.rows("products") for w in (r["name"], r["category"])],
+            "date": [*HOLIDAY_WORDS, *RELATIVE_DAYS],
+        }
+        alternatives = {
+            slot: "|".join(re.escape(w) for w in sorted(set(ws), key=len, reverse=True))
+            for slot, ws in words.items()
+        }
+        alternatives["date"] += f"|{WEEKDAY.pattern}|{MONTH_DAY.pattern}"
+        return [(slot, re.compile(a)) for slot, a in alternatives.items()]
 
     def sample_order_ids(self, n: int, status: str | None = None) -> list[str]:
         """``n`` distinct order ids (with ``status``, if given), the same ones for the same seed."""

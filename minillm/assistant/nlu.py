@@ -21,7 +21,7 @@ from minillm.dialogue.schema import SLOTS, TURN_INTENTS
 from minillm.models.bert import BertModel, MaskedLMHead
 from minillm.models.checkpoint import check_weights, config_from, read_json
 
-__all__ = ["NLU", "TAGS", "CharVocab", "JointBert", "NLUConfig", "Parse"]
+__all__ = ["NLU", "TAGS", "CharVocab", "JointBert", "NLUConfig", "Parse", "link"]
 
 TAGS = ("O", *(f"{bio}-{slot}" for slot in SLOTS for bio in "BI"))
 SPECIALS = ("[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]")
@@ -114,6 +114,24 @@ class Parse:
     confidence: float
     slots: dict[str, str]  # slot -> value, exactly as typed
     scores: dict[str, float] = field(repr=False, default_factory=dict)
+    spans: dict[str, tuple[int, int]] = field(repr=False, default_factory=dict)  # where each is
+
+
+def link(parse: Parse, text: str, known: list[tuple[str, int, int]]) -> Parse:
+    """``parse`` with every value the tagger found inside a value the shop knows (``known``:
+    (slot, start, end) spans of ``text``) widened to that value and given its slot: the tagger
+    says where a value is, the shop's tables say what it is ("西安" when "安" was tagged)."""
+    slots: dict[str, str] = {}
+    spans: dict[str, tuple[int, int]] = {}
+    for slot, value in parse.slots.items():
+        if slot not in parse.spans:  # a value with no place in the text is kept as it is
+            slots.setdefault(slot, value)
+            continue
+        i, j = parse.spans[slot]
+        slot, i, j = next(((s, a, b) for s, a, b in known if a < j and i < b), (slot, i, j))
+        if slot not in slots:
+            slots[slot], spans[slot] = text[i:j], (i, j)
+    return Parse(parse.intent, parse.confidence, slots, parse.scores, spans)
 
 
 def encode_pair(vocab: CharVocab, config: NLUConfig, context: str, text: str):
@@ -168,14 +186,16 @@ class NLU:
         if float(confidence) < self.config.threshold:
             intent = "out_of_domain"
         slots: dict[str, str] = {}
+        spans: dict[str, tuple[int, int]] = {}
         sure, tags = tag_logits.softmax(-1).max(-1)
         for (start, piece), (_, _, offset), row, p in zip(pieces, batch, tags, sure):
             names = [self.config.tags[t] for t in row[offset : offset + len(piece)].tolist()]
             for slot, i, j in decode_tags(piece, names):
-                if p[offset + i : offset + j].min() >= self.config.threshold:  # a sure span only
-                    slots.setdefault(slot, text[start + i : start + j])
+                if p[offset + i : offset + j].min() >= self.config.threshold and slot not in slots:
+                    slots[slot] = text[start + i : start + j]  # a sure span only
+                    spans[slot] = (start + i, start + j)
         scores = dict(zip(self.config.intents, probs[best].tolist()))
-        return Parse(intent, float(confidence), slots, scores)
+        return Parse(intent, float(confidence), slots, scores, spans)
 
     def save(self, folder) -> None:
         """config.json, vocab.json and model.safetensors in ``folder``."""
