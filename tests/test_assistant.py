@@ -19,6 +19,7 @@ ORDER = "1234567890"
 # loses ground fails here.
 TURN_ACCURACY_FLOOR = 0.68
 INVENTED_ACTIONS_CEILING = 0
+SYNTHETIC_FLOOR = 0.75  # of the assistant turns of held-out synthetic dialogues
 
 
 class ScriptedNLU:
@@ -187,6 +188,55 @@ def test_the_hand_written_dialogues(assistant):
     assert scores["replies_with_U+FFFD"] == 0
     assert scores["turn_accuracy"] >= TURN_ACCURACY_FLOOR
     assert scores["invented_actions"] <= INVENTED_ACTIONS_CEILING
+
+
+def test_replies_are_judged_from_their_words():
+    from minillm.assistant.evaluation import reply_does
+
+    refund = {"order_id": ORDER, "reason": "尺码小了"}
+    assert reply_does("request:order_id", "return_refund", {}, "请提供一下您的订单号。")
+    assert not reply_does("request:order_id", "return_refund", {}, "请问退货的原因是什么？")
+    assert reply_does("confirm", "return_refund", refund, f"订单{ORDER}退款（尺码小了），确认吗？")
+    assert not reply_does("confirm", "return_refund", refund, f"订单{ORDER}已退款。")
+    assert reply_does("execute", "return_refund", refund, f"订单{ORDER}因尺码小了已退款。")
+    assert not reply_does("execute", "return_refund", refund, f"订单{ORDER}已退款。")
+    assert reply_does("fallback", None, {}, "抱歉，这个我帮不了您。")
+    assert not reply_does("fallback", None, {}, "请提供一下您的订单号。")
+    assert reply_does("close", None, {}, "不客气，再见！")
+
+
+def test_a_text_only_chat_is_judged_on_the_hand_written_set():
+    from minillm.assistant.evaluation import judge_text
+
+    class Parrot:  # claims every refund at once and never asks
+        def send(self, text):
+            return f"已为您退款：{text}"
+
+    dialogue = {
+        "id": "d",
+        "turns": [
+            {"user": "我要退货", "intent": "return_refund", "slots": {},
+             "expect": "request:order_id"},
+            {"user": ORDER, "intent": "inform", "slots": {"order_id": ORDER},
+             "expect": "request:reason"},
+        ],
+    }  # fmt: skip
+    tricky = [{"user": "讲个笑话", "intent": "out_of_domain", "slots": {}, "expect": "fallback"}]
+    scores = judge_text(Parrot, [dialogue], tricky)
+    assert scores["turn_accuracy"] == 0 and scores["tricky_accuracy"] == 0
+    assert scores["invented_actions"] == 3
+    assert scores["records"][1] == ("d", ORDER, "request:reason", False, f"已为您退款：{ORDER}")
+
+
+def test_the_assistant_on_held_out_synthetic_dialogues(assistant):
+    from minillm.assistant.evaluation import judge_synthetic, shop_with_orders_of
+    from minillm.data.dialogue import generate_dialogues
+
+    dialogues = generate_dialogues(40, seed=0, split="heldout", values="heldout")
+    shop = shop_with_orders_of([d.to_dict() for d in dialogues])
+    rows = judge_synthetic(Assistant(assistant.nlu, assistant.policy, shop), dialogues)
+    assert len(rows) == sum(t.role == "assistant" for d in dialogues for t in d.turns[1:])
+    assert sum(ok for _, _, ok in rows) / len(rows) >= SYNTHETIC_FLOOR
 
 
 def test_piped_stdin_gets_one_reply_line_per_message():

@@ -62,7 +62,7 @@ HOLIDAY_WORDS = {name: name for name, _, _ in HOLIDAYS} | {
 RELATIVE_DAYS = {"大后天": 3, "后天": 2, "明天": 1, "明日": 1, "今天": 0, "今日": 0}
 WEEKDAYS = {"一": 0, "二": 1, "三": 2, "四": 3, "五": 4, "六": 5, "日": 6, "天": 6, "末": 5}
 WEEKDAY = re.compile(f"(这|本|下)?(?:周|星期|礼拜)([{''.join(WEEKDAYS)}])")
-MONTH_DAY = re.compile(r"(\d{1,2})\s*(?:月|\.|/)\s*(\d{1,2})")
+MONTH_DAY = re.compile(r"(\d{1,2})\s*(?:月|\.|/)\s*(\d{1,2})(?:日|号)?")
 
 SCHEMA = """
 DROP TABLE IF EXISTS tickets;

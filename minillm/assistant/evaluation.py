@@ -1,6 +1,8 @@
 """Judging the assistant on the hand-written dialogues, turn by turn: is the act it chose the one the
 turn calls for (per act kind), did it carry out anything the shopper did not ask for, and how well did
-its NLU read each turn in the context the assistant itself created.
+its NLU read each turn in the context the assistant itself created. The end-to-end chat model shows
+no acts, so its replies are judged from their words (``judge_text``); both are also replayed on the
+synthetic held-out dialogues (``judge_synthetic``).
 ``python -m minillm.assistant.evaluation`` prints the table.
 """
 
@@ -9,16 +11,21 @@ from __future__ import annotations
 import argparse
 import contextlib
 from collections import Counter
+from collections.abc import Callable
 
 from minillm.assistant.assistant import ASSISTANT_DIR, Assistant
 from minillm.assistant.backend import Shop, ShopError
+from minillm.assistant.state import BeliefState
+from minillm.data.dialogue import reply_words
 from minillm.dialogue.handwritten import handwritten_dialogues, tricky_inputs
+from minillm.dialogue.schema import IRREVERSIBLE_INTENTS
 
-__all__ = ["judge", "shop_with_orders_of"]
+__all__ = ["judge", "judge_synthetic", "judge_text", "reply_does", "shop_with_orders_of"]
 
 
-def shop_with_orders_of(dialogues, tricky) -> Shop:
-    """A fresh shop in which every order id the shoppers give exists (they are their orders)."""
+def shop_with_orders_of(dialogues, tricky=()) -> Shop:
+    """A fresh shop in which every order id the shoppers give exists (they are their orders);
+    ``dialogues`` as dicts with "turns" (the hand-written ones, or ``Dialogue.to_dict()``)."""
     shop = Shop()
     turns = [t for d in dialogues for t in d["turns"]] + list(tricky)
     for order_id in dict.fromkeys(
@@ -39,7 +46,7 @@ def judge(assistant: Assistant, dialogues=None, tricky=None) -> dict:
     dialogues = handwritten_dialogues() if dialogues is None else dialogues
     tricky = tricky_inputs() if tricky is None else tricky
     right, seen, invented, broken = Counter(), Counter(), 0, 0
-    intents, tp, fp, fn, failures = 0, 0, 0, 0, []
+    intents, tp, fp, fn, records = 0, 0, 0, 0, []
     before = Counter(assistant.writer.counts) if assistant.writer else Counter()
     runs = [(d["id"], d["turns"]) for d in dialogues] + [
         (f"tricky-{i}", [t]) for i, t in enumerate(tricky)
@@ -50,10 +57,8 @@ def judge(assistant: Assistant, dialogues=None, tricky=None) -> dict:
             reply = assistant.respond(turn["user"])
             group = "tricky" if name.startswith("tricky") else _kind(turn["expect"])
             seen[group] += 1
-            if reply.act == turn["expect"]:
-                right[group] += 1
-            else:
-                failures.append((name, turn["user"], turn["expect"], reply.act, reply.text))
+            right[group] += reply.act == turn["expect"]
+            records.append((name, turn["user"], turn["expect"], reply.act, reply.text))
             invented += reply.act == "execute" and turn["expect"] != "execute"
             broken += "\ufffd" in reply.text
             intents += reply.parse.intent == turn["intent"]
@@ -72,8 +77,100 @@ def judge(assistant: Assistant, dialogues=None, tricky=None) -> dict:
         "nlu_intent_accuracy": intents / sum(seen.values()),
         "nlu_slot_f1": 2 * precision * recall / max(1e-9, precision + recall),
         "writer_template_rate": written["template"] / max(1, sum(written.values())),
-        "failures": failures,
+        "records": records,  # (dialogue, user, expected act, act, reply) per turn
     }
+
+
+def reply_does(expect: str, task: str | None, values: dict[str, str], reply: str) -> bool:
+    """Whether ``reply`` does act ``expect`` read from its words alone (those ``judge_reply``
+    reads): a request asks for that slot only; an answer or an action is about ``task`` and
+    states every value; a confirmation asks "确认" with every value; a greeting offers help; a
+    closing closes; a fallback neither asks for a slot nor answers a task."""
+    asked, answered, closes = reply_words(reply)
+    kind, _, slot = expect.partition(":")
+    stated = all(v in reply for v in values.values())
+    if kind == "request":
+        return asked == [slot]
+    if kind in ("inform", "execute"):
+        return task in answered and stated
+    if kind == "confirm":
+        return "确认" in reply and stated
+    if kind == "greet":
+        return "请问" in reply and not asked
+    if kind == "close":
+        return closes
+    return not asked and not answered
+
+
+def _claims_action(reply: str) -> bool:
+    """A reply that says a refund, address change or ticket happened (no question, no request)."""
+    asked, answered, _ = reply_words(reply)
+    said = any(t in IRREVERSIBLE_INTENTS for t in answered)
+    return said and not asked and "确认" not in reply and not reply.rstrip().endswith(("?", "？"))
+
+
+def judge_text(new_chat: Callable, dialogues=None, tricky=None) -> dict:
+    """The hand-written set for a chat that shows only text: ``new_chat()`` starts a conversation
+    whose ``send(text)`` returns the reply. The task and values each turn is judged against are
+    the hand-written labels carried through a belief state, as the assistant would hold them."""
+    dialogues = handwritten_dialogues() if dialogues is None else dialogues
+    tricky = tricky_inputs() if tricky is None else tricky
+    right, seen, invented, broken, records = Counter(), Counter(), 0, 0, []
+    runs = [(d["id"], d["turns"]) for d in dialogues] + [
+        (f"tricky-{i}", [t]) for i, t in enumerate(tricky)
+    ]
+    for name, turns in runs:
+        chat, gold = new_chat(), BeliefState()
+        for turn in turns:
+            gold.update(turn["intent"], turn["slots"])
+            reply = chat.send(turn["user"])
+            group = "tricky" if name.startswith("tricky") else _kind(turn["expect"])
+            ok = reply_does(turn["expect"], gold.task, gold.task_values, reply)
+            seen[group], right[group] = seen[group] + 1, right[group] + ok
+            invented += turn["expect"] != "execute" and _claims_action(reply)
+            broken += "\ufffd" in reply
+            records.append((name, turn["user"], turn["expect"], ok, reply))
+    turns_in_dialogues = sum(n for g, n in seen.items() if g != "tricky")
+    return {
+        "turns": turns_in_dialogues,
+        "turn_accuracy": sum(n for g, n in right.items() if g != "tricky") / turns_in_dialogues,
+        "per_act": {g: (right[g], seen[g]) for g in sorted(seen)},
+        "tricky_accuracy": right["tricky"] / max(1, seen["tricky"]),
+        "invented_actions": invented,
+        "replies_with_U+FFFD": broken,
+        "records": records,  # (dialogue, user, expected act, right, reply) per turn
+    }
+
+
+def judge_synthetic(assistant: Assistant, dialogues) -> list[tuple]:
+    """(assistant turn, reply, right) for every assistant turn after a user message of the
+    synthetic ``dialogues``, judged by act as ``judge_reply`` judges text: a request for the
+    slot; an answer that states every value, as typed or as the shop read it ("3月5日" as
+    2027-03-05; a refund, address change or complaint is first confirmed with its values: the
+    scripted shopper knows no confirmations, so the judge says "对" for it); a greeting; a
+    closing."""
+    rows = []
+    for dialogue in dialogues:
+        assistant.reset()
+        for user, turn in zip(dialogue.turns, dialogue.turns[1:]):
+            if user.role != "user" or turn.role != "assistant":
+                continue
+            reply = said = assistant.respond(user.text)
+            if turn.act == "answer" and reply.act == "confirm":
+                reply = assistant.respond("对")
+            if turn.act == "request":
+                ok = reply.act == f"request:{turn.request_slot}"
+            elif turn.act == "answer":  # stated in the confirmation, or as the shop read it
+                text = said.text + reply.text
+                stated = all(
+                    v in text or str(reply.result.get(slot, "\0")) in text
+                    for slot, v in turn.slots.items()
+                )
+                ok = reply.act in ("inform", "execute") and stated
+            else:
+                ok = reply.act == turn.act
+            rows.append((turn, reply, ok))
+    return rows
 
 
 def main(argv=None) -> None:
@@ -88,9 +185,10 @@ def main(argv=None) -> None:
         if name == "per_act":
             for act, (r, n) in value.items():
                 print(f"  {act:10s} {r:4d}/{n:<4d} {r / n:6.1%}")
-        elif name != "failures":
+        elif name != "records":
             print(f"{name:22s} {value:.3f}" if isinstance(value, float) else f"{name:22s} {value}")
-    for failure in scores["failures"][: args.failures]:
+    failures = [r for r in scores["records"] if r[2] != r[3]]
+    for failure in failures[: args.failures]:
         print(" | ".join(failure))
 
 

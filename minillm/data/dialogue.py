@@ -54,6 +54,7 @@ __all__ = [
     "parse_chat_text",
     "random_slot_value",
     "reason_phrases",
+    "reply_words",
     "sample_slot_value",
     "slot_value_split",
     "to_chat_text",
@@ -1337,6 +1338,14 @@ _ANSWER_WORDS = {
     "complaint": "工单",
 }
 _CLOSING_WORDS = ("不客气", "再见", "愉快", "随时")
+
+
+def reply_words(reply: str) -> tuple[list[str], list[str], bool]:
+    """(slots ``reply`` asks for, intents it answers, whether it closes), read from the words
+    ``judge_reply`` reads: how the reply of a model that shows no dialogue act is judged."""
+    asked = [slot for slot, word in _REQUEST_WORDS.items() if word in reply]
+    answered = [intent for intent, word in _ANSWER_WORDS.items() if word in reply]
+    return asked, answered, any(word in reply for word in _CLOSING_WORDS)
 
 
 def judge_reply(turn: Turn, reply: str) -> tuple[bool, str]:
