@@ -3,6 +3,8 @@ with no kernel and no network (Debian chromium driven by Playwright)."""
 
 from __future__ import annotations
 
+import html
+
 import pytest
 import torch
 
@@ -83,6 +85,23 @@ def test_static_html_in_a_real_browser(viewer, tmp_path, browser):
     assert 1 <= page.locator(".mlv-links svg line").count() <= t  # only token 3's lines
     page.close()
     assert errors == []  # no script error, nothing fetched from the network
+
+
+def test_chat_widget_talks_to_the_assistant_and_shows_its_loop():
+    from minillm.widgets import ChatWidget
+
+    chat = ChatWidget()
+    assert not hasattr(chat, "strategy")  # the assistant has no decoding controls
+    reply = chat.send("我的订单2000000000到哪了<b>")
+    assert "<b>你：</b>我的订单2000000000到哪了&lt;b&gt;" in chat.log.value
+    assert reply and f"<b>助手：</b>{html.escape(reply)}" in chat.log.value
+    for step in ("理解", "状态", "策略", "后台"):
+        assert f"<b>{step}</b>" in chat.detail.value
+    assert "order_id=2000000000" in chat.detail.value
+    assert chat.send("  ") == "" and len(chat.transcript) == 2
+    chat.reset()
+    assert chat.transcript == [] and chat.session.state.task is None
+    assert "开始对话" in chat.log.value and chat.detail.value == ""
 
 
 def test_chat_widget_streams_rates_and_resets():
