@@ -206,11 +206,10 @@ def test_replies_are_judged_from_their_words():
 
 
 def test_a_text_only_chat_is_judged_on_the_hand_written_set():
-    from minillm.assistant.evaluation import judge_text
+    from minillm.assistant.evaluation import conversations, judge_text
 
-    class Parrot:  # claims every refund at once and never asks
-        def send(self, text):
-            return f"已为您退款：{text}"
+    def parrot(text):  # claims every refund at once and never asks
+        return f"已为您退款：{text}"
 
     dialogue = {
         "id": "d",
@@ -222,10 +221,16 @@ def test_a_text_only_chat_is_judged_on_the_hand_written_set():
         ],
     }  # fmt: skip
     tricky = [{"user": "讲个笑话", "intent": "out_of_domain", "slots": {}, "expect": "fallback"}]
-    scores = judge_text(Parrot, [dialogue], tricky)
+    runs = conversations([dialogue], tricky)
+    assert [name for name, _ in runs] == ["d", "tricky-0"]
+    scores = judge_text(
+        [[parrot(t["user"]) for t in turns] for _, turns in runs], [dialogue], tricky
+    )
     assert scores["turn_accuracy"] == 0 and scores["tricky_accuracy"] == 0
     assert scores["invented_actions"] == 3
     assert scores["records"][1] == ("d", ORDER, "request:reason", False, f"已为您退款：{ORDER}")
+    with pytest.raises(ValueError, match="one reply per turn"):
+        judge_text([["一句"]], [dialogue], tricky)
 
 
 def test_the_assistant_on_held_out_synthetic_dialogues(assistant):

@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 from collections import Counter
-from collections.abc import Callable
 
 from minillm.assistant.assistant import ASSISTANT_DIR, Assistant
 from minillm.assistant.backend import Shop, ShopError
@@ -20,7 +19,14 @@ from minillm.data.dialogue import reply_words
 from minillm.dialogue.handwritten import handwritten_dialogues, tricky_inputs
 from minillm.dialogue.schema import IRREVERSIBLE_INTENTS
 
-__all__ = ["judge", "judge_synthetic", "judge_text", "reply_does", "shop_with_orders_of"]
+__all__ = [
+    "conversations",
+    "judge",
+    "judge_synthetic",
+    "judge_text",
+    "reply_does",
+    "shop_with_orders_of",
+]
 
 
 def shop_with_orders_of(dialogues, tricky=()) -> Shop:
@@ -43,15 +49,10 @@ def _kind(act: str) -> str:
 def judge(assistant: Assistant, dialogues=None, tricky=None) -> dict:
     """Scores of ``assistant`` (reset before each dialogue and each tricky input); the writer's
     template rate counts the replies it wrote (confirmations are always the template)."""
-    dialogues = handwritten_dialogues() if dialogues is None else dialogues
-    tricky = tricky_inputs() if tricky is None else tricky
     right, seen, invented, broken = Counter(), Counter(), 0, 0
     intents, tp, fp, fn, records = 0, 0, 0, 0, []
     before = Counter(assistant.writer.counts) if assistant.writer else Counter()
-    runs = [(d["id"], d["turns"]) for d in dialogues] + [
-        (f"tricky-{i}", [t]) for i, t in enumerate(tricky)
-    ]
-    for name, turns in runs:
+    for name, turns in conversations(dialogues, tricky):
         assistant.reset()
         for turn in turns:
             reply = assistant.respond(turn["user"])
@@ -109,21 +110,28 @@ def _claims_action(reply: str) -> bool:
     return said and not asked and "确认" not in reply and not reply.rstrip().endswith(("?", "？"))
 
 
-def judge_text(new_chat: Callable, dialogues=None, tricky=None) -> dict:
-    """The hand-written set for a chat that shows only text: ``new_chat()`` starts a conversation
-    whose ``send(text)`` returns the reply. The task and values each turn is judged against are
-    the hand-written labels carried through a belief state, as the assistant would hold them."""
+def conversations(dialogues=None, tricky=None) -> list[tuple[str, list[dict]]]:
+    """(name, user turns) of the hand-written set: each dialogue, then each tricky input alone."""
     dialogues = handwritten_dialogues() if dialogues is None else dialogues
     tricky = tricky_inputs() if tricky is None else tricky
-    right, seen, invented, broken, records = Counter(), Counter(), 0, 0, []
-    runs = [(d["id"], d["turns"]) for d in dialogues] + [
+    return [(d["id"], d["turns"]) for d in dialogues] + [
         (f"tricky-{i}", [t]) for i, t in enumerate(tricky)
     ]
-    for name, turns in runs:
-        chat, gold = new_chat(), BeliefState()
-        for turn in turns:
+
+
+def judge_text(replies: list[list[str]], dialogues=None, tricky=None) -> dict:
+    """The hand-written set for a chat that shows only text: ``replies[i][k]`` is its reply to
+    turn k of conversation i of ``conversations(dialogues, tricky)``. The task and values each
+    turn is judged against are the hand-written labels carried through a belief state, as the
+    assistant would hold them."""
+    runs = conversations(dialogues, tricky)
+    if [len(r) for r in replies] != [len(turns) for _, turns in runs]:
+        raise ValueError("replies must hold one list per conversation, one reply per turn")
+    right, seen, invented, broken, records = Counter(), Counter(), 0, 0, []
+    for (name, turns), texts in zip(runs, replies):
+        gold = BeliefState()
+        for turn, reply in zip(turns, texts):
             gold.update(turn["intent"], turn["slots"])
-            reply = chat.send(turn["user"])
             group = "tricky" if name.startswith("tricky") else _kind(turn["expect"])
             ok = reply_does(turn["expect"], gold.task, gold.task_values, reply)
             seen[group], right[group] = seen[group] + 1, right[group] + ok
