@@ -17,7 +17,7 @@ from minillm.dialogue.schema import SYSTEM_ACTS
 ORDER = "1234567890"
 # What the shipped assistant reaches on the hand-written set (see the model card); a change that
 # loses ground fails here.
-TURN_ACCURACY_FLOOR = 0.68
+TURN_ACCURACY_FLOOR = 0.74
 INVENTED_ACTIONS_CEILING = 0
 SYNTHETIC_FLOOR = 0.75  # of the assistant turns of held-out synthetic dialogues
 

@@ -128,5 +128,5 @@ def test_a_damaged_checkpoint_is_named_before_allocation(tmp_path, damage, messa
 @needs_corpora
 def test_the_shipped_nlu_on_held_out_turns():
     scores = evaluate(NLU.load(ASSISTANT_DIR / "nlu"), nlu_examples("heldout", 150, seed=7))
-    assert scores["intent_accuracy"] >= 0.88  # measured 0.92
-    assert scores["slot_f1"] >= 0.55  # measured 0.59: see the model card
+    assert scores["intent_accuracy"] >= 0.88  # measured 0.91
+    assert scores["slot_f1"] >= 0.55  # measured 0.62: see the model card

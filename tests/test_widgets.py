@@ -92,13 +92,15 @@ def test_chat_widget_talks_to_the_assistant_and_shows_its_loop():
 
     chat = ChatWidget()
     assert not hasattr(chat, "strategy")  # the assistant has no decoding controls
-    reply = chat.send("我的订单2000000000到哪了<b>")
-    assert "<b>你：</b>我的订单2000000000到哪了&lt;b&gt;" in chat.log.value
+    order = chat.session.shop.sample_order_ids(1)[0]
+    reply = chat.send(f"我的订单{order}到哪了")
     assert reply and f"<b>助手：</b>{html.escape(reply)}" in chat.log.value
     for step in ("理解", "状态", "策略", "后台"):
         assert f"<b>{step}</b>" in chat.detail.value
-    assert "order_id=2000000000" in chat.detail.value
-    assert chat.send("  ") == "" and len(chat.transcript) == 2
+    assert f"order_id={order}" in chat.detail.value and "status=" in chat.detail.value
+    chat.send("<b>好的</b>")
+    assert "<b>你：</b>&lt;b&gt;好的&lt;/b&gt;" in chat.log.value
+    assert chat.send("  ") == "" and len(chat.transcript) == 4
     chat.reset()
     assert chat.transcript == [] and chat.session.state.task is None
     assert "开始对话" in chat.log.value and chat.detail.value == ""

@@ -1,12 +1,13 @@
 """Training examples for the NLU: a user message, the assistant message before it (its context), the
 turn's intent and the character spans of the slot values in it.
 
-Shop turns come from the synthetic dialogues, answers to a confirmation (affirm / deny, with or
-without the right value) from the tables below, and out-of-domain talk from real Chinese text:
-CrossWOZ travellers' requests and chatterbot-corpus chit-chat, plus everyday questions that mention
-a city, a date or a product. Product reviews are not used as out-of-domain talk: what a review
-says ("快递太慢", "质量很差") is what a shopper says to customer service. Every source is split by position, so the held-out
-examples use phrasings and sentences never seen in training.
+Shop turns come from the synthetic dialogues (some with a clause of a real review before or after
+them), answers to a confirmation or another question (affirm / deny, with or without the right
+value) from the tables below, and out-of-domain talk from real Chinese text: CrossWOZ travellers'
+requests and chatterbot-corpus chit-chat, plus everyday questions that mention a city, a date or a
+product. Product reviews are not used as out-of-domain talk: what a review says ("快递太慢",
+"质量很差") is what a shopper says to customer service. Every source is split by position, so the
+held-out examples use phrasings and sentences never seen in training.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from minillm.data.dialogue import (
 )
 from minillm.dialogue.lexicon import LEXICON
 from minillm.dialogue.replies import REPLIES
-from minillm.dialogue.schema import SLOTS, TURN_INTENTS
+from minillm.dialogue.schema import SLOTS, TASK_INTENTS, TURN_INTENTS
 
 __all__ = ["Example", "nlu_examples", "spans_of"]
 
@@ -72,8 +73,9 @@ def _split(items, split: str) -> list:
     return [x for i, x in enumerate(items) if ((i + 1) % _HELDOUT_EVERY == 0) == held]
 
 
-# What the assistant says before asking for a yes or a no, by task.
+# What the assistant says before asking for a yes or a no, by task; and its other questions.
 _CONFIRMS = {k.split(":")[1]: v for k, v in REPLIES.items() if k.startswith("confirm:")}
+_OTHER_CONTEXTS = [k for k in REPLIES if k.startswith(("request:", "inform:", "execute:"))]
 _AFFIRMS = [
     "对",
     "是的",
@@ -324,7 +326,32 @@ def _dialogue_examples(n: int, seed: int, split: str) -> list[Example]:
             intent = "inform" if turn.act == "inform_slot" else turn.intent
             spans = spans_of(turn.text, turn.slots)
             examples.append(Example(context, turn.text, intent, spans))
+    if split == "train":
+        examples = _with_real_text(examples, random.Random(seed), made_up["reasons"])
     return examples
+
+
+_JOINERS = (" ", "，", "。", "！", "，", "")
+
+
+def _with_real_text(
+    examples: list[Example], rng: random.Random, clauses: tuple[str, ...], share: float = 0.3
+) -> list[Example]:
+    """``share`` of the requests and values with a clause of real text before or after them
+    ("都一个礼拜了还没到 不要了 退款吧"). Shoppers say more than their request; were real text
+    only ever out of domain, "unlike the templates" would be learned as "out of domain"."""
+    out = []
+    for e in examples:
+        if (e.intent in TASK_INTENTS or e.intent == "inform") and rng.random() < share:
+            clause, joiner = rng.choice(clauses), rng.choice(_JOINERS)
+            if rng.random() < 0.6:
+                shift = len(clause) + len(joiner)
+                spans = tuple((slot, i + shift, j + shift) for slot, i, j in e.spans)
+                e = dataclasses.replace(e, text=clause + joiner + e.text, spans=spans)
+            else:
+                e = dataclasses.replace(e, text=e.text + joiner + clause)
+        out.append(e)
+    return out
 
 
 def _answer_context(template: str, rng: random.Random, split: str) -> str:
@@ -353,6 +380,8 @@ def _confirmation_examples(n: int, rng: random.Random, split: str) -> list[Examp
         task = rng.choice(list(_CONFIRMS))
         context, _ = _fill(_CONFIRMS[task], rng, split)
         kind = rng.random()
+        if kind < 0.55 and rng.random() < 0.25:  # a yes or no is one after any question too
+            context = _answer_context(REPLIES[rng.choice(_OTHER_CONTEXTS)], rng, split)
         if kind < 0.35:
             text, intent, values = rng.choice(affirms), "affirm", {}
         elif kind < 0.55:
