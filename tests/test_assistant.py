@@ -190,6 +190,25 @@ def test_the_hand_written_dialogues(assistant):
     assert scores["invented_actions"] <= INVENTED_ACTIONS_CEILING
 
 
+def test_memory_greets_a_returning_user_and_recalls_their_order(policy):
+    class Lookup:  # the NLU of this test: an intent per message, values left to the memory
+        def parse(self, text, context=""):
+            intents = {"在吗": "greeting", "查快递": "order_status"}
+            return Parse(intents.get(text, "inform"), 1.0, {})
+
+    shop = Shop()
+    shop.place_order(ORDER, status="运输中")
+    assistant = Assistant(Lookup(), policy, shop)
+    assistant.respond(f"我叫林晓，订单号{ORDER}")
+    assistant.reset()  # the next conversation of the same user
+    assert assistant.respond("在吗").text.startswith("林晓，")
+    reply = assistant.respond("查快递")
+    assert reply.act == "inform" and ORDER in reply.text and "运输中" in reply.text
+    assistant.forget()  # another user
+    assert not assistant.respond("在吗").text.startswith("林晓")
+    assert assistant.respond("查快递").act == "request:order_id"
+
+
 def test_replies_are_judged_from_their_words():
     from minillm.assistant.evaluation import reply_does
 

@@ -18,6 +18,7 @@ from minillm.assistant.writer import ReplyWriter
 from minillm.chat import clean_input
 from minillm.dialogue.replies import render
 from minillm.dialogue.schema import IRREVERSIBLE_INTENTS
+from minillm.knowledge import TripleStore
 from minillm.pretrained import PRETRAINED_DIR
 
 __all__ = ["ASSISTANT_DIR", "Assistant", "Reply"]
@@ -38,11 +39,14 @@ class Reply:
 
 
 class Assistant:
-    """One conversation with the shop's assistant; ``respond(text)`` -> ``Reply``."""
+    """Conversations with the shop's assistant; ``respond(text)`` -> ``Reply``. ``memory`` holds
+    what the user has said about themselves (name, phone, order, city) across conversations: a
+    returning user is greeted by name, and an order id they gave before need not be asked again."""
 
     def __init__(self, nlu: NLU, policy: Policy, shop: Shop, writer: ReplyWriter | None = None):
         self.nlu, self.policy, self.shop, self.writer = nlu, policy, shop, writer
         self.state, self.last_reply, self.complaint = BeliefState(), "", ""
+        self.memory, self.turns, self.started = TripleStore(), 0, 0
 
     @classmethod
     def load(cls, folder=ASSISTANT_DIR, shop: Shop | None = None) -> Assistant:
@@ -53,8 +57,14 @@ class Assistant:
         return cls(nlu, policy, shop or Shop(), ReplyWriter.load(folder / "writer"))
 
     def reset(self) -> None:
-        """Forget the conversation (the shop keeps what was done)."""
+        """Start a new conversation: the shop keeps what was done, ``memory`` what the user said."""
         self.state, self.last_reply, self.complaint = BeliefState(), "", ""
+        self.started = self.turns
+
+    def forget(self) -> None:
+        """A new conversation with a new user: the memory is emptied too."""
+        self.reset()
+        self.memory = TripleStore()
 
     def respond(self, text: str) -> Reply:
         """Read one user message and answer it. Any string is accepted; non-strings read as ""."""
@@ -62,7 +72,12 @@ class Assistant:
         parse = link(self.nlu.parse(text, self.last_reply), text, self.shop.mentions(text))
         if parse.intent == "affirm" and self.state.confirming and parse.confidence < SURE_YES:
             return Reply("confirm", self.last_reply, parse)  # an unsure yes changes nothing
+        self.turns += 1
+        self.memory.learn(text, turn=self.turns)
         self.state.update(parse.intent, parse.slots)
+        earlier = [t for t in self.memory.query("用户", "订单号") if t.turn <= self.started]
+        if self.state.missing == "order_id" and earlier:  # said in an earlier conversation
+            self.state.slots["order_id"] = earlier[0].object
         if parse.intent == "complaint":
             self.complaint = text  # the ticket carries the user's own words
         act = self.policy(self.state.observation())
@@ -101,6 +116,9 @@ class Assistant:
             return ("inform", *self._inform())
         if act == "close":
             self.state = BeliefState(slots=dict(s.slots), last_intent="thanks_bye")
+        name = self.memory.get("用户", "姓名")
+        if act == "greet" and name:
+            return act, f"{name}，{self._say(act)}", {}
         return act, self._say(act), {}
 
     def _say(self, key: str, values: dict | None = None) -> str:

@@ -47,13 +47,13 @@ def _kind(act: str) -> str:
 
 
 def judge(assistant: Assistant, dialogues=None, tricky=None) -> dict:
-    """Scores of ``assistant`` (reset before each dialogue and each tricky input); the writer's
+    """Scores of ``assistant`` (a new user for each dialogue and each tricky input); the writer's
     template rate counts the replies it wrote (confirmations are always the template)."""
     right, seen, invented, broken = Counter(), Counter(), 0, 0
     intents, tp, fp, fn, records = 0, 0, 0, 0, []
     before = Counter(assistant.writer.counts) if assistant.writer else Counter()
     for name, turns in conversations(dialogues, tricky):
-        assistant.reset()
+        assistant.forget()
         for turn in turns:
             reply = assistant.respond(turn["user"])
             group = "tricky" if name.startswith("tricky") else _kind(turn["expect"])
@@ -159,7 +159,7 @@ def judge_synthetic(assistant: Assistant, dialogues) -> list[tuple]:
     closing."""
     rows = []
     for dialogue in dialogues:
-        assistant.reset()
+        assistant.forget()
         for user, turn in zip(dialogue.turns, dialogue.turns[1:]):
             if user.role != "user" or turn.role != "assistant":
                 continue
