@@ -2,7 +2,7 @@
 turn's intent and the character spans of the slot values in it.
 
 Shop turns come from the synthetic dialogues (some with a clause of a real review before or after
-them, some requests again after another assistant message), answers to a confirmation or another question (affirm / deny, with or without the right
+them), answers to a confirmation or another question (affirm / deny, with or without the right
 value) from the tables below, and out-of-domain talk from real Chinese text: CrossWOZ travellers'
 requests and chatterbot-corpus chit-chat, plus everyday questions that mention a city, a date or a
 product. Product reviews are not used as out-of-domain talk: what a review says ("快递太慢",
@@ -327,24 +327,8 @@ def _dialogue_examples(n: int, seed: int, split: str) -> list[Example]:
             spans = spans_of(turn.text, turn.slots)
             examples.append(Example(context, turn.text, intent, spans))
     if split == "train":
-        rng = random.Random(seed)
-        examples = _with_real_text(examples, rng, made_up["reasons"])
-        examples += _after_any_reply(examples, rng, split)
+        examples = _with_real_text(examples, random.Random(seed), made_up["reasons"])
     return examples
-
-
-def _after_any_reply(
-    examples: list[Example], rng: random.Random, split: str, share: float = 0.3
-) -> list[Example]:
-    """Copies of ``share`` of the requests, each after another assistant message (an answer, a
-    done action, a goodbye): in the dialogues a request only follows a greeting, but shoppers
-    ask for the next thing after anything ("订单X到哪了" after "不客气，再见")."""
-    keys = [*_OTHER_CONTEXTS, "close"]
-    return [
-        dataclasses.replace(e, context=_answer_context(REPLIES[rng.choice(keys)], rng, split))
-        for e in examples
-        if e.intent in TASK_INTENTS and rng.random() < share
-    ]
 
 
 _JOINERS = (" ", "，", "。", "！", "，", "")
