@@ -51,7 +51,7 @@ def assistant_replay():
     assistant = Assistant.load(shop=shop_with_orders_of(dialogues, tricky_inputs()))
     firsts, wholes = [], []
     for dialogue in dialogues:
-        assistant.reset()
+        assistant.forget()  # each dialogue is another shopper
         for turn in dialogue["turns"]:
             start, first = time.perf_counter(), None
             for _ in assistant.stream(turn["user"]):
