@@ -116,8 +116,7 @@ class Assistant:
             return ("inform", *self._inform())
         if act == "close":
             self.state = BeliefState(slots=dict(s.slots), last_intent="thanks_bye")
-        name = self.memory.get("用户", "姓名")
-        if act == "greet" and name:
+        if act == "greet" and (name := self.memory.get("用户", "姓名")):
             return act, f"{name}，{self._say(act)}", {}
         return act, self._say(act), {}
 

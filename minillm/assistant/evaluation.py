@@ -42,8 +42,23 @@ def shop_with_orders_of(dialogues, tricky=()) -> Shop:
     return shop
 
 
-def _kind(act: str) -> str:
-    return act.split(":")[0]
+def _group(name: str, expect: str) -> str:
+    """What a turn is scored under: "tricky" for a tricky input, else the kind of act it expects."""
+    return "tricky" if name.startswith("tricky") else expect.split(":")[0]
+
+
+def _scores(right: Counter, seen: Counter, invented: int, broken: int) -> dict:
+    """The scores both judges give: turns right per act kind and over the dialogues, tricky
+    inputs handled, actions taken or claimed unasked, replies with U+FFFD."""
+    turns = sum(n for g, n in seen.items() if g != "tricky")
+    return {
+        "turns": turns,
+        "turn_accuracy": sum(n for g, n in right.items() if g != "tricky") / turns,
+        "per_act": {g: (right[g], seen[g]) for g in sorted(seen)},
+        "tricky_accuracy": right["tricky"] / max(1, seen["tricky"]),
+        "invented_actions": invented,
+        "replies_with_U+FFFD": broken,
+    }
 
 
 def judge(assistant: Assistant, dialogues=None, tricky=None) -> dict:
@@ -56,7 +71,7 @@ def judge(assistant: Assistant, dialogues=None, tricky=None) -> dict:
         assistant.forget()
         for turn in turns:
             reply = assistant.respond(turn["user"])
-            group = "tricky" if name.startswith("tricky") else _kind(turn["expect"])
+            group = _group(name, turn["expect"])
             seen[group] += 1
             right[group] += reply.act == turn["expect"]
             records.append((name, turn["user"], turn["expect"], reply.act, reply.text))
@@ -66,15 +81,9 @@ def judge(assistant: Assistant, dialogues=None, tricky=None) -> dict:
             gold, got = set(turn["slots"].items()), set(reply.parse.slots.items())
             tp, fp, fn = tp + len(gold & got), fp + len(got - gold), fn + len(gold - got)
     written = Counter(assistant.writer.counts) - before if assistant.writer else Counter()
-    turns_in_dialogues = sum(n for g, n in seen.items() if g != "tricky")
     precision, recall = tp / max(1, tp + fp), tp / max(1, tp + fn)
     return {
-        "turns": turns_in_dialogues,
-        "turn_accuracy": sum(n for g, n in right.items() if g != "tricky") / turns_in_dialogues,
-        "per_act": {g: (right[g], seen[g]) for g in sorted(seen)},
-        "tricky_accuracy": right["tricky"] / max(1, seen["tricky"]),
-        "invented_actions": invented,
-        "replies_with_U+FFFD": broken,
+        **_scores(right, seen, invented, broken),
         "nlu_intent_accuracy": intents / sum(seen.values()),
         "nlu_slot_f1": 2 * precision * recall / max(1e-9, precision + recall),
         "writer_template_rate": written["template"] / max(1, sum(written.values())),
@@ -132,20 +141,14 @@ def judge_text(replies: list[list[str]], dialogues=None, tricky=None) -> dict:
         gold = BeliefState()
         for turn, reply in zip(turns, texts):
             gold.update(turn["intent"], turn["slots"])
-            group = "tricky" if name.startswith("tricky") else _kind(turn["expect"])
+            group = _group(name, turn["expect"])
             ok = reply_does(turn["expect"], gold.task, gold.task_values, reply)
             seen[group], right[group] = seen[group] + 1, right[group] + ok
             invented += turn["expect"] != "execute" and _claims_action(reply)
             broken += "\ufffd" in reply
             records.append((name, turn["user"], turn["expect"], ok, reply))
-    turns_in_dialogues = sum(n for g, n in seen.items() if g != "tricky")
     return {
-        "turns": turns_in_dialogues,
-        "turn_accuracy": sum(n for g, n in right.items() if g != "tricky") / turns_in_dialogues,
-        "per_act": {g: (right[g], seen[g]) for g in sorted(seen)},
-        "tricky_accuracy": right["tricky"] / max(1, seen["tricky"]),
-        "invented_actions": invented,
-        "replies_with_U+FFFD": broken,
+        **_scores(right, seen, invented, broken),
         "records": records,  # (dialogue, user, expected act, right, reply) per turn
     }
 
